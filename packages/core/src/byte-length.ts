@@ -1,0 +1,48 @@
+import type { BinaryData, Outgoing } from './ports.js';
+
+/**
+ * Size in bytes of what goes on the wire for `data`: UTF-8 bytes for a string (what the frame carries,
+ * not the UTF-16 `.length` peers count), byte length for binary data.
+ */
+export function byteLength(data: Outgoing): number {
+  if (typeof data === 'string') return utf8Length(data);
+  if (isBlob(data)) return data.size;
+  return data.byteLength;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the range is the point: all of ASCII
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** Counts UTF-8 bytes without encoding: a lone surrogate counts as U+FFFD (3 bytes), as TextEncoder would. */
+export function utf8Length(text: string): number {
+  // most traffic is ASCII, where the native regex scan is far cheaper than the loop below
+  if (ASCII.test(text)) return text.length;
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) continue;
+    if (unit < 0x800) {
+      bytes += 1;
+    } else if (unit >= 0xd800 && unit <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
+      // a surrogate pair is 2 UTF-16 units and 4 UTF-8 bytes
+      bytes += 2;
+      i++;
+    } else {
+      bytes += 2;
+    }
+  }
+  return bytes;
+}
+
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
+}
+
+export function isBlob(data: unknown): data is Blob {
+  return typeof Blob === 'function' && data instanceof Blob;
+}
+
+/** True for every binary type the standard `send()` accepts: ArrayBuffer, any view, Blob. */
+export function isBinary(data: unknown): data is BinaryData {
+  return data instanceof ArrayBuffer || ArrayBuffer.isView(data) || isBlob(data);
+}

@@ -1,0 +1,59 @@
+import { isBinary } from './byte-length.js';
+import type { BinaryData, Outgoing } from './ports.js';
+
+/** Turns application values into frames and frames into values. */
+export interface Codec {
+  /** Encodes a value that is not already a string or binary data; throws `TypeError` for values it cannot take. */
+  encode(value: unknown): Outgoing;
+  /** Decodes a text frame (and a binary frame when `binary` is true); throws on malformed input. */
+  decode(data: string | BinaryData): unknown;
+  /** Whether binary frames go through `decode` too; otherwise they are delivered as they are. */
+  readonly binary?: boolean;
+}
+
+/** The default codec: JSON text frames. */
+export const jsonCodec: Codec = {
+  encode(value) {
+    // JSON.stringify returns undefined for undefined, functions and symbols, and throws for BigInt and cycles
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value);
+    } catch (cause) {
+      throw new TypeError(
+        `Lifeline: cannot encode the ${describe(value)} as JSON: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+    if (text === undefined)
+      throw new TypeError(`Lifeline: cannot send ${describe(value)}: JSON has no encoding for it`);
+    return text;
+  },
+  decode: (data) => JSON.parse(data as string),
+};
+
+/** Encodes what `send()` was given: strings and binary data go as they are, anything else through the codec. */
+export function toFrame(value: unknown, codec: Codec): Outgoing {
+  if (typeof value === 'string' || isBinary(value)) return value;
+  return codec.encode(value);
+}
+
+/** The result of decoding one frame. */
+export type Decoded =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly issues: readonly unknown[] };
+
+/** Decodes one received frame; never throws. Binary frames bypass a text-only codec. */
+export function decodeFrame(data: unknown, codec: Codec): Decoded {
+  if (typeof data !== 'string' && !codec.binary) return { ok: true, value: data };
+  try {
+    return { ok: true, value: codec.decode(data as string | BinaryData) };
+  } catch (error) {
+    return { ok: false, issues: [{ message: (error as Error).message ?? String(error) }] };
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'value null';
+  if (typeof value === 'object') return `object ${Object.prototype.toString.call(value)}`;
+  return `${typeof value} ${String(value)}`;
+}

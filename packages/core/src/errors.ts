@@ -1,0 +1,56 @@
+/**
+ * Stable codes of the runtime failures Lifeline reports. Programmer mistakes are thrown at once as
+ * `TypeError`, `RangeError` or the `DOMException` the WebSocket standard names; everything that goes wrong
+ * later, on the network or in a provider, arrives as a `LifelineError` carrying one of these codes.
+ */
+export type LifelineErrorCode =
+  /** An attempt failed before the socket opened: refused, reset, DNS, a failed upgrade. */
+  | 'ERR_CONNECT_FAILED'
+  /** An attempt did not open within `connectTimeout`. */
+  | 'ERR_CONNECT_TIMEOUT'
+  /** A `url`, `protocols` or `headers` provider threw or rejected; the attempt is retried. */
+  | 'ERR_PROVIDER_FAILED'
+  /** No pong (or no inbound frame) arrived within the heartbeat timeout. */
+  | 'ERR_HEARTBEAT_TIMEOUT'
+  /** `reconnect.retries` consecutive attempts failed; Lifeline is closed until `reconnect()`. */
+  | 'ERR_RETRIES_EXHAUSTED'
+  /** The server closed with a code (or advice) that a retry would only repeat; Lifeline is closed. */
+  | 'ERR_FATAL_CLOSE'
+  /** The server refused the upgrade with an HTTP status that a retry would only repeat. */
+  | 'ERR_HANDSHAKE_REJECTED'
+  /** The application's `handshake` hook threw; the connection is closed and retried. */
+  | 'ERR_HANDSHAKE_FAILED'
+  /** A pending request's connection closed before the response came. */
+  | 'ERR_CONNECTION_LOST'
+  /** A request got no response within its timeout. */
+  | 'ERR_REQUEST_TIMEOUT'
+  /** The operation needs a Lifeline that is not closed. */
+  | 'ERR_CLOSED'
+  /** The outbound queue is full and its overflow policy is `'reject'`; the message was not taken. */
+  | 'ERR_QUEUE_FULL'
+  /** No WebSocket constructor was given and the platform package did not supply one. */
+  | 'ERR_NO_WEBSOCKET';
+
+/** A runtime failure with a stable `code`; the underlying error, if any, is its `cause`. */
+export class LifelineError extends Error {
+  override readonly name = 'LifelineError';
+  readonly code: LifelineErrorCode;
+
+  constructor(code: LifelineErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/**
+ * True for a `LifelineError`, also one made by another copy of `@lifeline/core` in the same app
+ * (two bundled copies each have their own class, so `instanceof` alone would miss it).
+ */
+export function isLifelineError(value: unknown): value is LifelineError {
+  return (
+    value instanceof LifelineError ||
+    (value instanceof Error &&
+      value.name === 'LifelineError' &&
+      typeof (value as LifelineError).code === 'string')
+  );
+}

@@ -1,0 +1,895 @@
+import { EventEmitter } from 'eventemitter3';
+import { backoffDelay } from './backoff.js';
+import { isBlob, utf8Length } from './byte-length.js';
+import { type CloseInfo, classify, type Decision } from './classify.js';
+import { type Codec, decodeFrame, jsonCodec, toFrame } from './codec.js';
+import { LifelineError, type LifelineErrorCode } from './errors.js';
+import type { AttemptReason, LifelineEvents } from './events.js';
+import {
+  type AttemptContext,
+  checkDuration,
+  defaults,
+  type LifelineArgs,
+  type LifelineOptions,
+  normalizeArgs,
+  type ProtocolsProvider,
+  type ReconnectOptions,
+  type UrlProvider,
+} from './options.js';
+import { Outbound, type SendOptions } from './outbound.js';
+import type { QueueOptions } from './outbound-queue.js';
+import type { Outgoing, SocketCloseEvent, Timers, WebSocketConstructor, WebSocketLike } from './ports.js';
+import { AttemptFailed, runAttemptLoop, Sleep } from './reconnect.js';
+import { redact } from './redact.js';
+import { checkCloseArguments, checkProtocols, clampCloseCode, parseWebSocketUrl } from './standard.js';
+import {
+  LifelineCloseEvent,
+  LifelineErrorEvent,
+  LifelineMessageEvent,
+  type StandardEventMap,
+} from './standard-events.js';
+import {
+  assertTransition,
+  CLOSED,
+  CLOSING,
+  CONNECTING,
+  type ConnectionState,
+  OPEN,
+  toReadyState,
+} from './state.js';
+import { defaultTimers } from './timers.js';
+
+/** Counters of one Lifeline, since it was created. */
+export interface LifelineStats {
+  readonly attempts: number;
+  readonly connects: number;
+  readonly messagesIn: number;
+  readonly messagesOut: number;
+  /** UTF-8 bytes for text. */
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly lastClose: CloseInfo | null;
+  readonly lastError: LifelineError | null;
+  /** Milliseconds the current connection has been open; 0 when not open. */
+  readonly uptime: number;
+}
+
+type StandardHandler<K extends keyof StandardEventMap> =
+  | ((this: Lifeline, event: StandardEventMap[K]) => unknown)
+  | null;
+type Listener<TMessage, K extends keyof LifelineEvents<TMessage>> = (
+  ...args: LifelineEvents<TMessage>[K]
+) => void;
+
+interface Target {
+  readonly url: string;
+  readonly protocols: string[];
+  readonly socketOptions: Record<string, unknown> | undefined;
+}
+
+/** The live connection, if any: a socket that is connecting or open, and how to end its attempt. */
+interface Connection {
+  readonly socket: WebSocketLike;
+  readonly attempt: number;
+  /** Resolves when the socket opens. */
+  readonly whenOpen: Promise<void>;
+  /** Rejects (with AttemptFailed) when the socket fails or closes. */
+  readonly ended: Promise<never>;
+  readonly fail: (failure: AttemptFailed) => void;
+  opened: boolean;
+  openedAt: number;
+  lastError: unknown;
+  connectTimer: unknown;
+}
+
+/**
+ * A WebSocket that stays connected: the standard API, plus reconnect with backoff and jitter, an outbound
+ * queue gated on `bufferedAmount`, typed messages and lifecycle events.
+ *
+ * @example
+ * const line = new Lifeline('wss://example.com/feed', { reconnect: { minDelay: 500 } });
+ * line.on('message', (msg) => console.log(msg));
+ * line.send({ type: 'subscribe', channel: 'trades' }); // queued until open
+ * @see https://websockets.spec.whatwg.org/#the-websocket-interface
+ */
+export class Lifeline<TMessage = unknown> extends EventTarget {
+  static readonly CONNECTING = CONNECTING;
+  static readonly OPEN = OPEN;
+  static readonly CLOSING = CLOSING;
+  static readonly CLOSED = CLOSED;
+  declare readonly CONNECTING: typeof CONNECTING;
+  declare readonly OPEN: typeof OPEN;
+  declare readonly CLOSING: typeof CLOSING;
+  declare readonly CLOSED: typeof CLOSED;
+
+  readonly #WebSocket: WebSocketConstructor;
+  readonly #urlProvider: UrlProvider;
+  readonly #protocolsProvider: ProtocolsProvider;
+  readonly #options: LifelineOptions;
+  readonly #policy: ReconnectOptions;
+  readonly #timers: Timers;
+  readonly #codec: Codec;
+  readonly #outbound: Outbound;
+
+  #state: ConnectionState;
+  #connection: Connection | null = null;
+  #url = '';
+  #origin = '';
+  #protocol = '';
+  #extensions = '';
+  #binaryType: string;
+
+  // eventemitter3 for the typed extension events; created on first use to keep idle connections small
+  #emitter: EventEmitter | null = null;
+  // standard event types with at least one listener: events nobody listens to are never built
+  #listenedTypes = new Set<string>();
+  #handlers: {
+    [K in keyof StandardEventMap]?: { handler: StandardHandler<K>; listener: (event: Event) => void };
+  } = {};
+
+  #loop: AbortController | null = null;
+  #sleep: Sleep | null = null;
+  #failures = 0;
+  #authRetried = false;
+  #nextReason: AttemptReason = 'initial';
+  #manualReconnect = false;
+  #disconnectedAt = 0;
+  #stats = {
+    attempts: 0,
+    connects: 0,
+    messagesIn: 0,
+    messagesOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    lastClose: null as CloseInfo | null,
+    lastError: null as LifelineError | null,
+  };
+
+  /**
+   * Same forms as `new WebSocket(url, protocols)`, plus options. `url` and `protocols` may be functions,
+   * called before every attempt (e.g. to put a fresh token in the URL).
+   * @throws DOMException `SyntaxError` for a bad URL, scheme, fragment or protocol list, as the standard
+   * @throws LifelineError `ERR_NO_WEBSOCKET` when no WebSocket constructor is available
+   */
+  constructor(...args: LifelineArgs) {
+    super();
+    const { url, protocols, options } = normalizeArgs(args);
+    if (typeof options.WebSocket !== 'function') {
+      throw new LifelineError(
+        'ERR_NO_WEBSOCKET',
+        'no WebSocket constructor: import Lifeline from @lifeline/node or @lifeline/browser, or pass the WebSocket option',
+      );
+    }
+    this.#WebSocket = options.WebSocket;
+    this.#urlProvider = url;
+    this.#protocolsProvider = protocols;
+    this.#options = options;
+    this.#policy = { ...defaults.reconnect, ...options.reconnect };
+    this.#timers = options.timers ?? defaultTimers;
+    this.#codec = jsonCodec;
+    this.#binaryType = defaults.binaryType;
+    if (options.binaryType !== undefined) this.binaryType = options.binaryType;
+    checkOptions(this.#policy, options);
+
+    // static arguments are checked now, as the standard constructor does; providers on every attempt
+    if (typeof url !== 'function') this.#setUrl(parseWebSocketUrl(url, options.baseURL));
+    if (typeof protocols !== 'function') checkProtocols(protocols ?? undefined);
+
+    const queue: QueueOptions = { ...defaults.queue, ...options.queue };
+    this.#outbound = new Outbound({
+      queue,
+      highWaterMark: options.highWaterMark ?? defaults.highWaterMark,
+      lowWaterMark: options.lowWaterMark ?? defaults.lowWaterMark,
+      timers: this.#timers,
+      onDrop: (data, reason) => this.#emit('drop', { data, reason }),
+      onWrite: (bytes) => {
+        this.#stats.messagesOut++;
+        this.#stats.bytesOut += bytes;
+      },
+    });
+
+    this.#state = { phase: 'idle' };
+    if (options.autoConnect ?? defaults.autoConnect) this.#start('initial');
+  }
+
+  // ---- the standard attributes ----
+
+  /** The URL of the current or last attempt, serialised; `''` until a URL provider has been called. */
+  get url(): string {
+    return this.#url;
+  }
+
+  /** CONNECTING while connecting and while waiting to reconnect; CLOSING only after `close()`; CLOSED when final. */
+  get readyState(): 0 | 1 | 2 | 3 {
+    return toReadyState(this.#state.phase);
+  }
+
+  /** The subprotocol the server selected on the current or last connection. */
+  get protocol(): string {
+    return this.#protocol;
+  }
+
+  get extensions(): string {
+    return this.#extensions;
+  }
+
+  /** Bytes the socket holds plus bytes queued here (UTF-8 for text). */
+  get bufferedAmount(): number {
+    const socket = this.#connection?.socket;
+    return (this.#state.phase === 'open' && socket ? socket.bufferedAmount : 0) + this.#outbound.queuedBytes;
+  }
+
+  /**
+   * `'blob'` (the default, as the standard says) or `'arraybuffer'`, plus what the platform adds (Node:
+   * `'nodebuffer'`). Kept across reconnects. Like the standard's attribute, an unknown value is ignored.
+   */
+  get binaryType(): string {
+    return this.#binaryType;
+  }
+
+  set binaryType(value: string) {
+    if (value !== 'blob' && value !== 'arraybuffer' && !this.#options.extraBinaryTypes?.includes(value))
+      return;
+    this.#binaryType = value;
+    const socket = this.#connection?.socket;
+    if (socket) socket.binaryType = value;
+  }
+
+  /** The phase, with details (attempt, delay, close code). */
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  get stats(): LifelineStats {
+    const connection = this.#connection;
+    const uptime = this.#state.phase === 'open' && connection ? this.#timers.now() - connection.openedAt : 0;
+    return { ...this.#stats, uptime };
+  }
+
+  // ---- the standard methods ----
+
+  /**
+   * Sends now when open and below the high-water mark, otherwise queues. Unlike the standard it never
+   * throws `InvalidStateError` while connecting: that is the point of a durable connection.
+   * Strings and binary data go as they are; other values are encoded by the codec (JSON by default).
+   * @returns true when sent or queued, false when dropped (a `drop` event says why)
+   * @throws TypeError for a value the codec cannot encode
+   * @see https://websockets.spec.whatwg.org/#dom-websocket-send
+   */
+  send(data: unknown, options?: SendOptions): boolean {
+    const frame = toFrame(data, this.#codec);
+    const closed = this.#state.phase === 'closing' || this.#state.phase === 'closed';
+    return this.#outbound.send(data, frame, options, closed);
+  }
+
+  /**
+   * Closes for good: no attempt follows, in any phase, and exactly one `close` event fires. Messages still
+   * queued are dropped with reason `closed` (take them first with `takeQueued()` to keep them).
+   * @throws DOMException `InvalidAccessError` for a code other than 1000 or 3000-4999
+   * @throws DOMException `SyntaxError` for a reason over 123 UTF-8 bytes
+   * @see https://websockets.spec.whatwg.org/#dom-websocket-close
+   */
+  close(code?: number, reason?: string): void {
+    const clamped = clampCloseCode(code);
+    checkCloseArguments(clamped, reason === undefined ? undefined : String(reason));
+    const phase = this.#state.phase;
+    if (phase === 'closing') return;
+    this.#stopLoop();
+    this.#outbound.dropQueued('closed');
+    if (phase === 'closed') return;
+    this.#transition({ phase: 'closing' });
+    const connection = this.#connection;
+    if (connection) {
+      // the socket's own close event finishes the job, with its real code (1006 if it was still connecting)
+      clearConnectTimer(connection, this.#timers);
+      connection.socket.close(clamped, reason);
+      return;
+    }
+    // no socket (waiting, or resolving providers): fail "the connection" as the standard does for CONNECTING
+    queueMicrotask(() => this.#finishClose({ code: 1006, reason: '', wasClean: false }));
+  }
+
+  // ---- the standard events ----
+
+  get onopen(): StandardHandler<'open'> {
+    return this.#handlers.open?.handler ?? null;
+  }
+  set onopen(handler: StandardHandler<'open'>) {
+    this.#setHandler('open', handler);
+  }
+  get onmessage(): StandardHandler<'message'> {
+    return this.#handlers.message?.handler ?? null;
+  }
+  set onmessage(handler: StandardHandler<'message'>) {
+    this.#setHandler('message', handler);
+  }
+  get onclose(): StandardHandler<'close'> {
+    return this.#handlers.close?.handler ?? null;
+  }
+  set onclose(handler: StandardHandler<'close'>) {
+    this.#setHandler('close', handler);
+  }
+  get onerror(): StandardHandler<'error'> {
+    return this.#handlers.error?.handler ?? null;
+  }
+  set onerror(handler: StandardHandler<'error'>) {
+    this.#setHandler('error', handler);
+  }
+
+  override addEventListener<K extends keyof StandardEventMap>(
+    type: K,
+    listener: ((this: Lifeline, event: StandardEventMap[K]) => unknown) | EventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    if (listener) this.#listenedTypes.add(type);
+    super.addEventListener(type, listener, options);
+  }
+
+  // ---- the extensions ----
+
+  /** Listens to a typed extension event. */
+  on<K extends keyof LifelineEvents<TMessage>>(event: K, listener: Listener<TMessage, K>): this {
+    this.#events().on(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  once<K extends keyof LifelineEvents<TMessage>>(event: K, listener: Listener<TMessage, K>): this {
+    this.#events().once(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  off<K extends keyof LifelineEvents<TMessage>>(event: K, listener?: Listener<TMessage, K>): this {
+    this.#emitter?.off(event, listener as ((...args: unknown[]) => void) | undefined);
+    return this;
+  }
+
+  listenerCount(event: keyof LifelineEvents<TMessage>): number {
+    return this.#emitter?.listenerCount(event) ?? 0;
+  }
+
+  /** Starts a Lifeline made with `autoConnect: false`; on a closed one it is `reconnect()`. */
+  open(): void {
+    if (this.#state.phase === 'idle') this.#start('initial');
+    else if (this.#state.phase === 'closed') this.reconnect();
+  }
+
+  /**
+   * Forces a fresh connection now, with the attempt counter reset: closes an open socket (with `code` and
+   * `reason`), skips a running backoff delay, or restarts a Lifeline that closed after a fatal close or
+   * exhausted retries.
+   * @throws DOMException `InvalidStateError` while `close()` is in progress
+   */
+  reconnect(code?: number, reason?: string): void {
+    const clamped = clampCloseCode(code);
+    checkCloseArguments(clamped, reason);
+    const phase = this.#state.phase;
+    if (phase === 'closing') {
+      throw new DOMException('Lifeline: cannot reconnect while close() is in progress', 'InvalidStateError');
+    }
+    this.#failures = 0;
+    if (phase === 'idle' || phase === 'closed') {
+      this.#start(phase === 'idle' ? 'initial' : 'manual');
+      return;
+    }
+    const connection = this.#connection;
+    if (connection) {
+      this.#manualReconnect = true;
+      if (connection.opened) connection.socket.close(clamped ?? 1000, reason);
+      else this.#abandon(connection, undefined);
+    } else if (this.#sleep) {
+      this.#nextReason = 'manual';
+      this.#sleep.wake();
+    }
+    // otherwise an attempt is already resolving its providers: it is the fresh connection
+  }
+
+  /** Messages still queued, handed back in order and removed from the queue (no `drop` events). */
+  takeQueued(): unknown[] {
+    return this.#outbound.takeQueued();
+  }
+
+  /**
+   * Resolves when nothing is queued and the socket holds no more than `lowWaterMark`.
+   * Rejects with `ERR_CLOSED` if the Lifeline closes for good first.
+   * @example for (const chunk of chunks) { line.send(chunk); await line.drained(); }
+   */
+  drained(): Promise<void> {
+    if (this.#state.phase === 'closed') return Promise.reject(this.#closedError());
+    return this.#outbound.drained();
+  }
+
+  /** Resolves on the next open (at once when open). Rejects with `ERR_CLOSED` if it closes for good first. */
+  opened(): Promise<void> {
+    const phase = this.#state.phase;
+    if (phase === 'open') return Promise.resolve();
+    if (phase === 'closed' || phase === 'closing') return Promise.reject(this.#closedError());
+    return new Promise((resolve, reject) => {
+      const onState = (state: ConnectionState) => {
+        if (state.phase !== 'open' && state.phase !== 'closed') return;
+        this.off('state', onState);
+        if (state.phase === 'open') resolve();
+        else reject(this.#closedError());
+      };
+      this.on('state', onState);
+    });
+  }
+
+  // ---- the attempt loop ----
+
+  #start(reason: AttemptReason): void {
+    this.#nextReason = reason;
+    const loop = new AbortController();
+    this.#loop = loop;
+    runAttemptLoop(
+      () => this.#attempt(loop.signal),
+      (failure) => this.#onFailure(failure, loop.signal),
+      loop.signal,
+    ).catch((error: unknown) => {
+      // an abort means close() or a restart took over; anything else is a final decision
+      if (loop.signal.aborted) return;
+      this.#loop = null;
+      this.#finishFinal(error instanceof LifelineError ? error : wrapError('ERR_CONNECT_FAILED', error));
+    });
+  }
+
+  #stopLoop(): void {
+    this.#loop?.abort(new LifelineError('ERR_CLOSED', 'closed by the application'));
+    this.#loop = null;
+    this.#sleep = null;
+  }
+
+  /** One attempt, and the life of the connection it opens: rejects when either ends. */
+  async #attempt(signal: AbortSignal): Promise<void> {
+    const attempt = this.#failures + 1;
+    const context: AttemptContext = { attempt, reason: this.#nextReason };
+    this.#transition({ phase: 'connecting', attempt });
+    this.#stats.attempts++;
+    const target = await this.#resolveTarget(context);
+    signal.throwIfAborted();
+    const connection = this.#dial(target, attempt);
+    await Promise.race([connection.ended, connection.whenOpen]);
+    await this.#runHandshake(connection);
+    signal.throwIfAborted();
+    this.#becomeOpen(connection);
+    await connection.ended;
+  }
+
+  async #resolveTarget(context: AttemptContext): Promise<Target> {
+    try {
+      const [url, protocols, socketOptions] = await Promise.all([
+        resolve(this.#urlProvider, context),
+        resolve(this.#protocolsProvider, context),
+        resolve(this.#options.socketOptions, context),
+      ]);
+      const parsed = parseWebSocketUrl(url, this.#options.baseURL);
+      this.#setUrl(parsed);
+      return { url: parsed.href, protocols: checkProtocols(protocols ?? undefined), socketOptions };
+    } catch (cause) {
+      throw this.#failBeforeSocket(
+        context.attempt,
+        'ERR_PROVIDER_FAILED',
+        'a url, protocols or socket options provider failed',
+        cause,
+      );
+    }
+  }
+
+  #dial(target: Target, attempt: number): Connection {
+    let socket: WebSocketLike;
+    try {
+      socket = new this.#WebSocket(target.url, target.protocols, target.socketOptions);
+      socket.binaryType = this.#binaryType;
+    } catch (cause) {
+      throw this.#failBeforeSocket(
+        attempt,
+        'ERR_CONNECT_FAILED',
+        `could not create a WebSocket for ${target.url}`,
+        cause,
+      );
+    }
+    let fail!: (failure: AttemptFailed) => void;
+    let markOpen!: () => void;
+    const ended = new Promise<never>((_, reject) => {
+      fail = reject;
+    });
+    // attempts await `ended` only later; this keeps an early failure from counting as unhandled
+    ended.catch(() => {});
+    const connection: Connection = {
+      socket,
+      attempt,
+      whenOpen: new Promise((resolve) => {
+        markOpen = resolve;
+      }),
+      ended,
+      fail,
+      opened: false,
+      openedAt: 0,
+      lastError: undefined,
+      connectTimer: null,
+    };
+    this.#connection = connection;
+    socket.onopen = () => {
+      this.#onSocketOpen(connection);
+      markOpen();
+    };
+    socket.onmessage = (event) => this.#onSocketMessage(connection, event.data);
+    socket.onerror = (event) => this.#onSocketError(connection, event);
+    socket.onclose = (event) => this.#onSocketClose(connection, event);
+    const timeout = this.#options.connectTimeout ?? defaults.connectTimeout;
+    connection.connectTimer = this.#timers.setTimeout(() => {
+      this.#abandon(
+        connection,
+        new LifelineError(
+          'ERR_CONNECT_TIMEOUT',
+          `attempt ${attempt} to ${redact(target.url)} timed out after ${timeout} ms`,
+        ),
+      );
+    }, timeout);
+    return connection;
+  }
+
+  async #runHandshake(connection: Connection): Promise<void> {
+    const handshake = this.#options.handshake;
+    if (!handshake) return;
+    const { socket, attempt } = connection;
+    try {
+      await Promise.race([
+        connection.ended,
+        handshake({ send: (data: Outgoing) => socket.send(data), socket, attempt }),
+      ]);
+    } catch (cause) {
+      if (cause instanceof AttemptFailed) throw cause;
+      this.#abandon(connection, wrapError('ERR_HANDSHAKE_FAILED', cause, 'the handshake hook failed'));
+      await connection.ended;
+    }
+  }
+
+  #becomeOpen(connection: Connection): void {
+    const { socket, attempt } = connection;
+    this.#protocol = socket.protocol;
+    this.#extensions = socket.extensions;
+    this.#stats.connects++;
+    const downtime = this.#disconnectedAt === 0 ? 0 : this.#timers.now() - this.#disconnectedAt;
+    this.#transition({ phase: 'open', socket, openedAt: connection.openedAt });
+    // the queue goes first, so messages sent from open handlers cannot overtake it
+    this.#outbound.attach(socket);
+    this.#emit('open', { attempt, downtime, protocol: this.#protocol });
+    this.#dispatch('open', () => new Event('open'));
+  }
+
+  /** Decides what follows a failure: throws to stop, or sleeps the backoff delay (awaited by p-retry). */
+  async #onFailure(failure: AttemptFailed, signal: AbortSignal): Promise<void> {
+    if (!(failure instanceof AttemptFailed)) throw wrapError('ERR_CONNECT_FAILED', failure);
+    if (signal.aborted) throw signal.reason;
+    const info = failure.info;
+    if (info.error) this.#reportError(info.error);
+
+    if (this.#manualReconnect) {
+      this.#manualReconnect = false;
+      this.#failures = 0;
+      this.#nextReason = 'manual';
+      this.#emit('close', { ...info, willReconnect: true });
+      return;
+    }
+
+    this.#failures++;
+    const decision = this.#decide(info);
+    if (!decision.retry) {
+      this.#emit('close', { ...info, willReconnect: false });
+      throw new LifelineError(decision.code, decision.why, { cause: info.error });
+    }
+    if (this.#failures > this.#policy.retries) {
+      this.#emit('close', { ...info, willReconnect: false });
+      const error = new LifelineError(
+        'ERR_RETRIES_EXHAUSTED',
+        `gave up after ${this.#failures} consecutive failed attempts (reconnect.retries is ${this.#policy.retries})`,
+        { cause: info.error },
+      );
+      this.#emit('exhausted', error);
+      throw error;
+    }
+    this.#emit('close', { ...info, willReconnect: true });
+    if (decision.refreshCredentials) this.#authRetried = true;
+    this.#nextReason = decision.refreshCredentials ? 'auth-failed' : 'reconnect';
+
+    const attempt = this.#failures + 1;
+    this.#transition({ phase: 'waiting', attempt, delay: decision.delay });
+    this.#emit('reconnecting', { attempt, delay: decision.delay, reason: info });
+    this.#sleep = new Sleep(this.#timers, decision.delay, signal);
+    await this.#sleep.done;
+    this.#sleep = null;
+  }
+
+  /** The default classification, then the application's `shouldReconnect` hook, then the delay. */
+  #decide(
+    info: CloseInfo,
+  ):
+    | { retry: false; code: LifelineErrorCode; why: string }
+    | { retry: true; delay: number; refreshCredentials: boolean } {
+    const base: Decision = classify(info, this.#authRetried, this.#policy.maxRetryAfter, this.#timers.now());
+    let verdict: ReturnType<NonNullable<LifelineOptions['shouldReconnect']>>;
+    try {
+      verdict = this.#options.shouldReconnect?.(info, base);
+    } catch (cause) {
+      this.#reportError(
+        wrapError('ERR_CONNECT_FAILED', cause, 'the shouldReconnect hook threw; the default policy applies'),
+      );
+    }
+    if (verdict === false) {
+      return base.retry
+        ? { retry: false, code: 'ERR_FATAL_CLOSE', why: 'shouldReconnect returned false' }
+        : base;
+    }
+    if (typeof verdict === 'object' && verdict !== null) {
+      return { retry: true, delay: verdict.delay, refreshCredentials: false };
+    }
+    if (!base.retry && verdict !== true) return base;
+    const minDelay = base.retry ? base.minDelay : 0;
+    const delay = minDelay + backoffDelay(this.#policy, this.#failures, this.#options.random ?? Math.random);
+    return { retry: true, delay, refreshCredentials: base.retry && base.refreshCredentials };
+  }
+
+  // ---- socket events ----
+
+  #onSocketOpen(connection: Connection): void {
+    if (connection !== this.#connection) return;
+    clearConnectTimer(connection, this.#timers);
+    connection.opened = true;
+    connection.openedAt = this.#timers.now();
+  }
+
+  #onSocketMessage(connection: Connection, data: unknown): void {
+    if (connection !== this.#connection) return;
+    this.#stats.messagesIn++;
+    this.#stats.bytesIn += sizeOf(data);
+    if (this.#listenedTypes.has('message'))
+      this.#dispatch('message', () => new LifelineMessageEvent(data, this.#origin));
+    if (
+      this.#emitter === null ||
+      this.#emitter.listenerCount('message') + this.#emitter.listenerCount('invalid') === 0
+    )
+      return;
+    const decoded = decodeFrame(data, this.#codec);
+    if (decoded.ok) this.#emit('message', decoded.value as TMessage);
+    else this.#emit('invalid', { data, issues: decoded.issues });
+  }
+
+  #onSocketError(connection: Connection, event: { error?: unknown; message?: string }): void {
+    if (connection !== this.#connection) return;
+    const error = event.error ?? (event.message ? new Error(event.message) : undefined);
+    connection.lastError = error;
+    this.#dispatch('error', () => new LifelineErrorEvent(error));
+  }
+
+  #onSocketClose(connection: Connection, event: SocketCloseEvent): void {
+    if (connection !== this.#connection) return;
+    this.#detach(connection);
+    const close = { code: event.code, reason: event.reason, wasClean: event.wasClean };
+    if (this.#state.phase === 'closing') {
+      this.#finishClose(close);
+      // ends the attempt loop's wait; the loop was aborted, so nothing follows
+      connection.fail(new AttemptFailed({ phase: 'open', ...close, attempt: 0 }));
+      return;
+    }
+    this.#dispatch('close', () => new LifelineCloseEvent(close));
+    const now = this.#timers.now();
+    if (connection.opened && now - connection.openedAt >= this.#policy.minUptime) {
+      // only a connection that stayed up resets the counter: accept-then-close servers must not cause a storm
+      this.#failures = 0;
+      this.#authRetried = false;
+    }
+    const response = connection.socket.upgradeResponse;
+    const info: CloseInfo = {
+      phase: connection.opened ? 'open' : 'connect',
+      ...close,
+      attempt: connection.opened ? 0 : connection.attempt,
+      ...(response && { response }),
+      ...(!connection.opened && {
+        error: new LifelineError(
+          'ERR_CONNECT_FAILED',
+          response
+            ? `attempt ${connection.attempt} to ${redact(this.#url)} was refused with HTTP ${response.status}`
+            : `attempt ${connection.attempt} to ${redact(this.#url)} failed (code ${close.code})`,
+          { cause: connection.lastError },
+        ),
+      }),
+    };
+    this.#stats.lastClose = info;
+    connection.fail(new AttemptFailed(info));
+  }
+
+  /** Gives up on a connection now (timeout, failed handshake, manual reconnect) without waiting for its close. */
+  #abandon(connection: Connection, error: LifelineError | undefined): void {
+    if (connection !== this.#connection) return;
+    this.#detach(connection);
+    const { socket } = connection;
+    if (socket.terminate) socket.terminate();
+    else socket.close();
+    // the detached socket's own close event is ignored; this is the one the application sees
+    const close = { code: 1006, reason: '', wasClean: false };
+    this.#dispatch('close', () => new LifelineCloseEvent(close));
+    const info: CloseInfo = {
+      phase: connection.opened ? 'open' : 'connect',
+      ...close,
+      attempt: connection.attempt,
+      ...(error && { error }),
+    };
+    this.#stats.lastClose = info;
+    connection.fail(new AttemptFailed(info));
+  }
+
+  /** Detaches a socket: its late events are ignored, and a no-op `onerror` keeps a late error from crashing Node. */
+  #detach(connection: Connection): void {
+    clearConnectTimer(connection, this.#timers);
+    const { socket } = connection;
+    socket.onopen = null;
+    socket.onmessage = null;
+    socket.onclose = null;
+    socket.onerror = () => {};
+    this.#connection = null;
+    this.#outbound.attach(null);
+    if (connection.opened) this.#disconnectedAt = this.#timers.now();
+  }
+
+  // ---- endings ----
+
+  /** The end of `close()`: one close event, with the code the socket reported (or 1006 when there was none). */
+  #finishClose(close: { code: number; reason: string; wasClean: boolean }): void {
+    if (this.#state.phase !== 'closing') return;
+    this.#transition({ phase: 'closed', code: close.code, reason: close.reason });
+    this.#outbound.rejectWaiters(this.#closedError());
+    this.#emit('close', { phase: 'open', ...close, attempt: 0, willReconnect: false });
+    this.#dispatch('close', () => new LifelineCloseEvent(close));
+  }
+
+  /** A fatal close or exhausted retries: closed until `reconnect()`, the queue kept for it. */
+  #finishFinal(error: LifelineError): void {
+    const last = this.#stats.lastClose;
+    this.#reportError(error);
+    this.#transition({ phase: 'closed', code: last?.code ?? 1006, reason: last?.reason ?? '' });
+    this.#outbound.rejectWaiters(error);
+  }
+
+  #closedError(): LifelineError {
+    return new LifelineError('ERR_CLOSED', 'the Lifeline is closed', {
+      cause: this.#stats.lastError ?? undefined,
+    });
+  }
+
+  #failBeforeSocket(
+    attempt: number,
+    code: LifelineErrorCode,
+    message: string,
+    cause: unknown,
+  ): AttemptFailed {
+    const info: CloseInfo = {
+      phase: 'connect',
+      code: 1006,
+      reason: '',
+      wasClean: false,
+      attempt,
+      error: new LifelineError(
+        code,
+        `attempt ${attempt}: ${message}: ${(cause as Error)?.message ?? String(cause)}`,
+        { cause },
+      ),
+    };
+    this.#stats.lastClose = info;
+    return new AttemptFailed(info);
+  }
+
+  // ---- plumbing ----
+
+  #transition(next: ConnectionState): void {
+    const previous = this.#state;
+    assertTransition(previous.phase, next.phase);
+    this.#state = next;
+    this.#emit('state', next, previous);
+  }
+
+  #reportError(error: LifelineError): void {
+    this.#stats.lastError = error;
+    this.#emit('error', error);
+  }
+
+  #events(): EventEmitter {
+    this.#emitter ??= new EventEmitter();
+    return this.#emitter;
+  }
+
+  #emit<K extends keyof LifelineEvents<TMessage>>(event: K, ...args: LifelineEvents<TMessage>[K]): void {
+    this.#emitter?.emit(event, ...args);
+  }
+
+  /** Builds and dispatches a standard event, only when someone listens to its type. */
+  #dispatch(type: keyof StandardEventMap, build: () => Event): void {
+    if (this.#listenedTypes.has(type)) this.dispatchEvent(build());
+  }
+
+  #setHandler<K extends keyof StandardEventMap>(type: K, handler: StandardHandler<K>): void {
+    // WebIDL: a non-callable value assigned to an event handler attribute is null
+    const next = typeof handler === 'function' ? handler : null;
+    const slots = this.#handlers as Record<
+      K,
+      { handler: StandardHandler<K>; listener: (event: Event) => void }
+    >;
+    let slot = slots[type];
+    if (!slot) {
+      const created = {
+        handler: null as StandardHandler<K>,
+        listener: (event: Event) => created.handler?.call(this, event as StandardEventMap[K]),
+      };
+      slot = created;
+      slots[type] = created;
+    }
+    if (slot.handler === null && next !== null) this.addEventListener(type, slot.listener);
+    if (slot.handler !== null && next === null) this.removeEventListener(type, slot.listener);
+    slot.handler = next;
+  }
+
+  #setUrl(url: URL): void {
+    this.#url = url.href;
+    this.#origin = url.origin;
+  }
+}
+
+Object.defineProperties(Lifeline.prototype, {
+  CONNECTING: { value: CONNECTING, enumerable: true },
+  OPEN: { value: OPEN, enumerable: true },
+  CLOSING: { value: CLOSING, enumerable: true },
+  CLOSED: { value: CLOSED, enumerable: true },
+});
+
+function checkOptions(policy: ReconnectOptions, options: LifelineOptions): void {
+  checkDuration('reconnect.minDelay', policy.minDelay);
+  checkDuration('reconnect.maxDelay', policy.maxDelay);
+  checkDuration('reconnect.factor', policy.factor);
+  checkDuration('reconnect.retries', policy.retries, { allowInfinity: true });
+  checkDuration('reconnect.minUptime', policy.minUptime);
+  checkDuration('reconnect.maxRetryAfter', policy.maxRetryAfter);
+  if (policy.jitter !== 'full' && policy.jitter !== 'equal' && policy.jitter !== false) {
+    throw new RangeError(
+      `Lifeline: option 'reconnect.jitter' must be 'full', 'equal' or false, got ${String(policy.jitter)}`,
+    );
+  }
+  if (options.connectTimeout !== undefined) checkDuration('connectTimeout', options.connectTimeout);
+  if (options.highWaterMark !== undefined) checkDuration('highWaterMark', options.highWaterMark);
+  if (options.lowWaterMark !== undefined) checkDuration('lowWaterMark', options.lowWaterMark);
+}
+
+async function resolve<T>(
+  provider: T | ((context: AttemptContext) => T | Promise<T>),
+  context: AttemptContext,
+): Promise<T> {
+  return typeof provider === 'function'
+    ? (provider as (context: AttemptContext) => T | Promise<T>)(context)
+    : provider;
+}
+
+function clearConnectTimer(connection: Connection, timers: Timers): void {
+  if (connection.connectTimer === null) return;
+  timers.clearTimeout(connection.connectTimer);
+  connection.connectTimer = null;
+}
+
+function wrapError(code: LifelineErrorCode, cause: unknown, message?: string): LifelineError {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new LifelineError(code, message ? `${message}: ${detail}` : detail, { cause });
+}
+
+/** Size of a received frame: UTF-8 bytes for text. */
+function sizeOf(data: unknown): number {
+  if (typeof data === 'string') return utf8Length(data);
+  if (isBlob(data)) return data.size;
+  return (data as { byteLength?: number }).byteLength ?? 0;
+}

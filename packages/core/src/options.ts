@@ -1,0 +1,148 @@
+import type { BackoffPolicy } from './backoff.js';
+import type { CloseInfo, Decision } from './classify.js';
+import type { AttemptReason } from './events.js';
+import type { QueueOptions } from './outbound-queue.js';
+import type { Outgoing, Timers, WebSocketConstructor, WebSocketLike } from './ports.js';
+
+/** What a provider is called with before every attempt. */
+export interface AttemptContext {
+  /** 1 for the first attempt after a stable connection (or the very first), counting up while attempts fail. */
+  readonly attempt: number;
+  readonly reason: AttemptReason;
+}
+
+/** A value, or a function (sync or async) evaluated before every attempt. */
+export type Provider<T> = T | ((context: AttemptContext) => T | Promise<T>);
+
+export type UrlProvider = Provider<string | URL>;
+export type ProtocolsProvider = Provider<string | string[] | undefined>;
+
+/** Durations in milliseconds. */
+export interface ReconnectOptions extends BackoffPolicy {
+  /**
+   * Consecutive failed attempts retried before giving up with `exhausted`. A fatal close, not a count,
+   * is what normally stops a durable connection.
+   * @default Infinity
+   */
+  readonly retries: number;
+  /** A connection must stay open this long before the attempt counter resets. @default 5000 */
+  readonly minUptime: number;
+  /** Cap on a server's Retry-After or `retryAfter` advice. @default 300000 (5 minutes) */
+  readonly maxRetryAfter: number;
+}
+
+/** Returned by `shouldReconnect`: `false` stops, `true` retries with backoff, `{ delay }` retries after `delay` ms. */
+export type ReconnectVerdict = boolean | { readonly delay: number } | undefined;
+
+/** Runs after each open, before queued messages are flushed; its `send` goes out at once. */
+export type HandshakeHook = (context: {
+  readonly send: (data: Outgoing) => void;
+  readonly socket: WebSocketLike;
+  readonly attempt: number;
+}) => void | Promise<void>;
+
+/**
+ * Options of a Lifeline. All durations are in milliseconds and all sizes in bytes.
+ */
+export interface LifelineOptions {
+  /** The WebSocket constructor; the platform packages supply one. */
+  readonly WebSocket?: WebSocketConstructor;
+  /** Start connecting at once. With `false`, `open()` starts it; sends queue meanwhile. @default true */
+  readonly autoConnect?: boolean;
+  /** @default 'blob', as the standard says, on every platform */
+  readonly binaryType?: string;
+  /** Covers TCP, TLS and the upgrade. @default 10000 */
+  readonly connectTimeout?: number;
+  readonly reconnect?: Partial<ReconnectOptions>;
+  /**
+   * Overrides the default close classification. Gets the close and the default decision; return
+   * `undefined` to keep it.
+   */
+  readonly shouldReconnect?: (info: CloseInfo, decision: Decision) => ReconnectVerdict;
+  readonly queue?: Partial<QueueOptions>;
+  /** Sends queue while the socket holds more than this. @default 1048576 (1 MiB) */
+  readonly highWaterMark?: number;
+  /** `drained()` resolves once the socket holds no more than this. @default 0 */
+  readonly lowWaterMark?: number;
+  readonly handshake?: HandshakeHook;
+  /** Platform options for the socket constructor, per attempt (the node package maps `headers` here). */
+  readonly socketOptions?: Provider<Record<string, unknown> | undefined>;
+  /** Binary types the platform accepts besides the standard `'blob'` and `'arraybuffer'`. */
+  readonly extraBinaryTypes?: readonly string[];
+  /** Base for relative URLs (browsers: the document's URL). */
+  readonly baseURL?: string;
+  /** Clock and timers. @default the global ones, looked up at call time */
+  readonly timers?: Timers;
+  /** Random source for jitter, in [0, 1). @default Math.random */
+  readonly random?: () => number;
+}
+
+/** Defaults of every option with one. */
+export const defaults = {
+  autoConnect: true,
+  binaryType: 'blob',
+  connectTimeout: 10_000,
+  reconnect: {
+    minDelay: 1000,
+    maxDelay: 30_000,
+    factor: 2,
+    jitter: 'full',
+    retries: Number.POSITIVE_INFINITY,
+    minUptime: 5000,
+    maxRetryAfter: 300_000,
+  } satisfies ReconnectOptions as ReconnectOptions,
+  queue: {
+    maxMessages: 10_000,
+    maxBytes: 16 * 1024 * 1024,
+    overflow: 'drop-oldest',
+  } satisfies QueueOptions as QueueOptions,
+  highWaterMark: 1024 * 1024,
+  lowWaterMark: 0,
+} as const;
+
+/** The constructor's arguments, in any of the standard's forms plus the options forms. */
+export type LifelineArgs<TOptions extends LifelineOptions = LifelineOptions> =
+  | [url: UrlProvider]
+  | [url: UrlProvider, protocols: ProtocolsProvider | null]
+  | [url: UrlProvider, protocols: ProtocolsProvider | null, options: TOptions]
+  | [url: UrlProvider, options: TOptions];
+
+/** Tells the `(url, protocols)` form from `(url, options)`: options are a plain object, never an array. */
+function isOptions(value: unknown): value is LifelineOptions {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Brings the four constructor forms to one shape. */
+export function normalizeArgs<TOptions extends LifelineOptions>(
+  args: LifelineArgs<TOptions>,
+): { url: UrlProvider; protocols: ProtocolsProvider; options: TOptions | Record<string, never> } {
+  const [url, second, third] = args as [UrlProvider, unknown, unknown];
+  if (isOptions(second)) return { url, protocols: undefined, options: second as TOptions };
+  return { url, protocols: (second ?? undefined) as ProtocolsProvider, options: (third ?? {}) as TOptions };
+}
+
+/**
+ * Fills in platform defaults under the caller's options; the platform packages' constructors use it.
+ * @example super(...withDefaults(args, { WebSocket: NodeSocket }))
+ */
+export function withDefaults<TOptions extends LifelineOptions>(
+  args: LifelineArgs<TOptions>,
+  platform: Partial<TOptions>,
+): [UrlProvider, ProtocolsProvider, TOptions] {
+  const { url, protocols, options } = normalizeArgs(args);
+  return [url, protocols, { ...platform, ...options } as TOptions];
+}
+
+/** Checks a number option, naming it and the bad value. */
+export function checkDuration(name: string, value: unknown, { allowInfinity = false } = {}): void {
+  if (
+    typeof value !== 'number' ||
+    Number.isNaN(value) ||
+    value < 0 ||
+    (!allowInfinity && !Number.isFinite(value))
+  ) {
+    throw new RangeError(
+      `Lifeline: option '${name}' must be a number >= 0${allowInfinity ? ' or Infinity' : ''}, got ${String(value)}`,
+    );
+  }
+}

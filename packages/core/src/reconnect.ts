@@ -1,0 +1,66 @@
+import pRetry from 'p-retry';
+import type { CloseInfo } from './classify.js';
+import type { Timers } from './ports.js';
+
+/** An attempt that failed, or a connection that closed: what the attempt loop retries on. */
+export class AttemptFailed extends Error {
+  readonly info: CloseInfo;
+
+  constructor(info: CloseInfo) {
+    super(info.error?.message ?? `closed with code ${info.code}`);
+    this.info = info;
+  }
+}
+
+/**
+ * Runs `attempt` until it resolves, or until `onFailure` throws (a final decision) or `signal` aborts.
+ * One attempt covers a whole connection: it rejects when the connection ends, so one loop spans every
+ * reconnect. p-retry's own schedule is switched off: `onFailure` computes the jittered delay and sleeps it.
+ */
+export function runAttemptLoop(
+  attempt: () => Promise<void>,
+  onFailure: (failure: AttemptFailed) => Promise<void>,
+  signal: AbortSignal,
+): Promise<void> {
+  return pRetry(attempt, {
+    // Lifeline counts retries itself: its counter resets only after a stable connection, p-retry's never
+    retries: Number.POSITIVE_INFINITY,
+    minTimeout: 0,
+    factor: 1,
+    signal,
+    onFailedAttempt: ({ error }) => onFailure(error as AttemptFailed),
+  });
+}
+
+/** A backoff sleep that `wake()` ends early and an aborting signal rejects. */
+export class Sleep {
+  readonly done: Promise<void>;
+  #wake: () => void = () => {};
+
+  constructor(timers: Timers, ms: number, signal: AbortSignal) {
+    this.done = new Promise((resolve, reject) => {
+      const finish = () => {
+        timers.clearTimeout(handle);
+        signal.removeEventListener('abort', onAbort);
+      };
+      const onAbort = () => {
+        finish();
+        reject(signal.reason);
+      };
+      const handle = timers.setTimeout(() => {
+        finish();
+        resolve();
+      }, ms);
+      this.#wake = () => {
+        finish();
+        resolve();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Ends the sleep now: the next attempt starts at once. */
+  wake(): void {
+    this.#wake();
+  }
+}

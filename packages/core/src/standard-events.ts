@@ -1,0 +1,54 @@
+/*
+ * The standard events core builds itself. Core never re-dispatches a platform event object: `ws`,
+ * undici and browsers each shape theirs differently, and a re-dispatched event keeps the old target.
+ * Node 20 has no global CloseEvent, so both classes are core's own, with the standard's fields.
+ */
+
+/** A `message` event: `data` is a string, or binary data per `binaryType`. */
+export class LifelineMessageEvent<TData = unknown> extends Event {
+  readonly data: TData;
+  /** The serialisation of the URL's origin, e.g. `wss://example.com`. */
+  readonly origin: string;
+  readonly lastEventId = '';
+  readonly source = null;
+  readonly ports: readonly never[] = [];
+
+  constructor(data: TData, origin: string) {
+    super('message');
+    this.data = data;
+    this.origin = origin;
+  }
+}
+
+/** A `close` event with the code, reason and `wasClean` the socket itself reported. */
+export class LifelineCloseEvent extends Event {
+  readonly code: number;
+  readonly reason: string;
+  readonly wasClean: boolean;
+
+  constructor(init: { code: number; reason: string; wasClean: boolean }) {
+    super('close');
+    this.code = init.code;
+    this.reason = init.reason;
+    this.wasClean = init.wasClean;
+  }
+}
+
+/** An `error` event. The standard's is a plain `Event`; `error` adds what the platform said, when it said anything. */
+export class LifelineErrorEvent extends Event {
+  readonly error: unknown;
+  readonly message: string;
+
+  constructor(error: unknown) {
+    super('error');
+    this.error = error;
+    this.message = error instanceof Error ? error.message : '';
+  }
+}
+
+export interface StandardEventMap {
+  open: Event;
+  message: LifelineMessageEvent;
+  close: LifelineCloseEvent;
+  error: LifelineErrorEvent;
+}

@@ -1,0 +1,89 @@
+import { utf8Length } from './byte-length.js';
+
+/*
+ * The argument checks of the WebSocket standard, with the exceptions it names.
+ * @see https://websockets.spec.whatwg.org/#the-websocket-interface
+ */
+
+// RFC 7230 tchar: the characters a Sec-WebSocket-Protocol token may contain
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function syntaxError(message: string): DOMException {
+  return new DOMException(message, 'SyntaxError');
+}
+
+/**
+ * Parses and checks a WebSocket URL as the constructor does: http(s) becomes ws(s); any other scheme,
+ * a fragment or an unparsable string is a `SyntaxError`.
+ * @see https://websockets.spec.whatwg.org/#dom-websocket-websocket steps 1-6
+ */
+export function parseWebSocketUrl(input: string | URL, base?: string): URL {
+  let url: URL;
+  try {
+    url = new URL(String(input), base);
+  } catch {
+    throw syntaxError(`Failed to construct 'WebSocket': The URL '${String(input)}' is invalid.`);
+  }
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  else if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw syntaxError(
+      `Failed to construct 'WebSocket': The URL's scheme must be either 'http', 'https', 'ws', or 'wss'. '${url.protocol.slice(0, -1)}' is not allowed.`,
+    );
+  }
+  // url.hash is '' both for "no fragment" and for an empty one; only the serialisation tells them apart
+  if (url.href.includes('#')) {
+    throw syntaxError(
+      `Failed to construct 'WebSocket': The URL contains a fragment identifier ('${url.hash}'). Fragment identifiers are not allowed in WebSocket URLs.`,
+    );
+  }
+  return url;
+}
+
+/**
+ * Normalises `protocols` to a list and checks each is a token and none repeats (compared without case,
+ * as servers match them).
+ * @see https://websockets.spec.whatwg.org/#dom-websocket-websocket step 7
+ */
+export function checkProtocols(protocols: string | readonly string[] | undefined): string[] {
+  const list = protocols === undefined ? [] : typeof protocols === 'string' ? [protocols] : [...protocols];
+  const seen = new Set<string>();
+  for (const protocol of list) {
+    if (typeof protocol !== 'string' || !TOKEN.test(protocol)) {
+      throw syntaxError(`Failed to construct 'WebSocket': The subprotocol '${String(protocol)}' is invalid.`);
+    }
+    const key = protocol.toLowerCase();
+    if (seen.has(key)) {
+      throw syntaxError(`Failed to construct 'WebSocket': The subprotocol '${protocol}' is duplicated.`);
+    }
+    seen.add(key);
+  }
+  return list;
+}
+
+/**
+ * Checks `close()` arguments: only 1000 and 3000-4999 may be sent by an application, and the reason
+ * must fit a control frame (123 UTF-8 bytes).
+ * @see https://websockets.spec.whatwg.org/#dom-websocket-close steps 1-2
+ */
+export function checkCloseArguments(code: number | undefined, reason: string | undefined): void {
+  if (code !== undefined && code !== 1000 && !(code >= 3000 && code <= 4999)) {
+    throw new DOMException(
+      `Failed to execute 'close' on 'WebSocket': The close code must be either 1000, or between 3000 and 4999. ${code} is neither.`,
+      'InvalidAccessError',
+    );
+  }
+  if (reason !== undefined && utf8Length(reason) > 123) {
+    throw syntaxError(
+      `Failed to execute 'close' on 'WebSocket': The close reason must not be greater than 123 UTF-8 bytes (got ${utf8Length(reason)}).`,
+    );
+  }
+}
+
+/** WebIDL's `[Clamp] unsigned short` conversion, which the standard applies to the close code. */
+export function clampCloseCode(code: unknown): number | undefined {
+  if (code === undefined) return undefined;
+  const value = Number(code);
+  if (Number.isNaN(value)) return 0;
+  return Math.min(65535, Math.max(0, Math.round(value)));
+}

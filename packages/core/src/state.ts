@@ -1,0 +1,53 @@
+import type { WebSocketLike } from './ports.js';
+
+/**
+ * The phase of a Lifeline. There is one state value and one function that changes it
+ * (`Lifeline#transition`); `readyState` is derived from it, never stored.
+ */
+export type ConnectionState =
+  /** Created with `autoConnect: false`; `open()` starts it. */
+  | { readonly phase: 'idle' }
+  | { readonly phase: 'connecting'; readonly attempt: number }
+  | { readonly phase: 'open'; readonly socket: WebSocketLike; readonly openedAt: number }
+  /** Between attempts: the backoff delay is running. */
+  | { readonly phase: 'waiting'; readonly attempt: number; readonly delay: number }
+  /** Only after the application's `close()`. */
+  | { readonly phase: 'closing' }
+  /** Final until `reconnect()`: closed by the application, a fatal close, or exhausted retries. */
+  | { readonly phase: 'closed'; readonly code: number; readonly reason: string };
+
+export type Phase = ConnectionState['phase'];
+
+const allowed: Record<Phase, readonly Phase[]> = {
+  idle: ['connecting', 'closing', 'closed'],
+  connecting: ['connecting', 'open', 'waiting', 'closing', 'closed'],
+  open: ['connecting', 'waiting', 'closing', 'closed'],
+  waiting: ['connecting', 'closing', 'closed'],
+  closing: ['closed'],
+  closed: ['connecting'],
+};
+
+/** Throws on a transition the state machine does not allow: such a call is a bug in Lifeline. */
+export function assertTransition(from: Phase, to: Phase): void {
+  if (!allowed[from].includes(to)) throw new Error(`Lifeline bug: no transition from '${from}' to '${to}'`);
+}
+
+/** The standard readyState values. */
+export const CONNECTING = 0;
+export const OPEN = 1;
+export const CLOSING = 2;
+export const CLOSED = 3;
+
+/** Waiting to reconnect is CONNECTING, as the standard's `send()` caller should see it. */
+export function toReadyState(phase: Phase): 0 | 1 | 2 | 3 {
+  switch (phase) {
+    case 'open':
+      return OPEN;
+    case 'closing':
+      return CLOSING;
+    case 'closed':
+      return CLOSED;
+    default:
+      return CONNECTING;
+  }
+}

@@ -1,0 +1,54 @@
+import { fileURLToPath } from 'node:url';
+import { playwright } from '@vitest/browser-playwright';
+import { defineConfig } from 'vitest/config';
+
+// Tests import sources through these aliases, so nothing has to be built before `vitest run`
+const source = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@lifeline/core': source('core'),
+      '@lifeline/node': source('node'),
+      '@lifeline/browser': source('browser'),
+    },
+  },
+  test: {
+    setupFiles: ['test/setup/no-console.ts'],
+    projects: [
+      { extends: true, test: { name: 'core', include: ['packages/core/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'node', include: ['packages/node/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['packages/browser/test/**/*.test.ts'],
+          globalSetup: ['test/setup/ws-server.ts'],
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            instances: [{ browser: 'chromium' }],
+            provider: playwright({
+              launchOptions: {
+                // Debian's Chromium: Playwright cannot download its own browser on a closed network
+                executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+                // without the background-networking flags Chromium keeps dialing out, and is refused
+                args: [
+                  '--no-sandbox',
+                  '--disable-gpu',
+                  '--disable-quic',
+                  '--no-first-run',
+                  '--disable-background-networking',
+                  '--disable-component-update',
+                  '--disable-sync',
+                ],
+              },
+            }),
+          },
+        },
+      },
+    ],
+  },
+});
