@@ -748,7 +748,9 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     if (this.#state.phase !== 'closing') return;
     this.#transition({ phase: 'closed', code: close.code, reason: close.reason });
     this.#outbound.rejectWaiters(this.#closedError());
-    this.#emit('close', { phase: 'open', ...close, attempt: 0, willReconnect: false });
+    const info: CloseInfo = { phase: 'open', ...close, attempt: 0 };
+    this.#stats.lastClose = info;
+    this.#emit('close', { ...info, willReconnect: false });
     this.#dispatch('close', () => new LifelineCloseEvent(close));
   }
 
