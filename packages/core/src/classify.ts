@@ -5,7 +5,10 @@ import type { UpgradeResponse } from './ports.js';
 export interface CloseInfo {
   /** `'connect'`: the attempt never opened; `'open'`: an open connection closed. */
   readonly phase: 'connect' | 'open';
-  /** The code the socket reported (1006 for a failed or timed-out attempt, as the standard says). */
+  /**
+   * The code the socket reported (1006 for a failed or timed-out attempt, as the standard says); where the
+   * platform failed the connection itself on a protocol error, the code it closed with (1009: message too big).
+   */
   readonly code: number;
   readonly reason: string;
   readonly wasClean: boolean;

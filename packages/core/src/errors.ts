@@ -1,3 +1,5 @@
+import type { UpgradeResponse } from './ports.js';
+
 /**
  * Stable codes of the runtime failures Lifeline reports. Programmer mistakes are thrown at once as
  * `TypeError`, `RangeError` or the `DOMException` the WebSocket standard names; everything that goes wrong
@@ -35,10 +37,17 @@ export type LifelineErrorCode =
 export class LifelineError extends Error {
   override readonly name = 'LifelineError';
   readonly code: LifelineErrorCode;
+  /** The refused upgrade's HTTP status and headers, for failures caused by one (Node only). */
+  declare readonly response?: UpgradeResponse;
 
-  constructor(code: LifelineErrorCode, message: string, options?: ErrorOptions) {
+  constructor(
+    code: LifelineErrorCode,
+    message: string,
+    options?: ErrorOptions & { response?: UpgradeResponse },
+  ) {
     super(message, options);
     this.code = code;
+    if (options?.response) this.response = options.response;
   }
 }
 

@@ -7,6 +7,14 @@ export { jsonCodec } from './codec.js';
 export type { LifelineErrorCode } from './errors.js';
 export { isLifelineError, LifelineError } from './errors.js';
 export type { AttemptReason, LifelineEvents } from './events.js';
+export type {
+  HeartbeatContext,
+  HeartbeatFactory,
+  HeartbeatMode,
+  HeartbeatMonitor,
+  HeartbeatOptions,
+} from './heartbeat.js';
+export { createHeartbeat } from './heartbeat.js';
 export type { LifelineStats } from './lifeline.js';
 export { Lifeline } from './lifeline.js';
 export type {
@@ -20,7 +28,7 @@ export type {
   ReconnectVerdict,
   UrlProvider,
 } from './options.js';
-export { defaults, withDefaults } from './options.js';
+export { defaults, normalizeArgs, withDefaults } from './options.js';
 export type { SendOptions } from './outbound.js';
 export type { DropReason, QueueOptions } from './outbound-queue.js';
 export type {

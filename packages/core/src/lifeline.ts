@@ -5,6 +5,7 @@ import { type CloseInfo, classify, type Decision } from './classify.js';
 import { type Codec, decodeFrame, jsonCodec, toFrame } from './codec.js';
 import { LifelineError, type LifelineErrorCode } from './errors.js';
 import type { AttemptReason, LifelineEvents } from './events.js';
+import type { HeartbeatMonitor } from './heartbeat.js';
 import {
   type AttemptContext,
   checkDuration,
@@ -110,6 +111,7 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
   readonly #timers: Timers;
   readonly #codec: Codec;
   readonly #outbound: Outbound;
+  readonly #heartbeat: HeartbeatMonitor | null = null;
 
   #state: ConnectionState;
   #connection: Connection | null = null;
@@ -188,6 +190,15 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
       },
     });
 
+    if (options.heartbeat) {
+      if (!options.createHeartbeat) throw new TypeError("Lifeline: 'heartbeat' needs 'createHeartbeat'");
+      this.#heartbeat = options.createHeartbeat(options.heartbeat, {
+        timers: this.#timers,
+        WebSocket: options.WebSocket,
+        onTimeout: (error) => this.#onHeartbeatTimeout(error),
+      });
+    }
+
     this.#state = { phase: 'idle' };
     if (options.autoConnect ?? defaults.autoConnect) this.#start('initial');
   }
@@ -258,6 +269,8 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
    */
   send(data: unknown, options?: SendOptions): boolean {
     const frame = toFrame(data, this.#codec);
+    // the clock, not only a timer, says when a connection is dead: a stalled loop must not send into it
+    this.#heartbeat?.check();
     const closed = this.#state.phase === 'closing' || this.#state.phase === 'closed';
     return this.#outbound.send(data, frame, options, closed);
   }
@@ -393,6 +406,15 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     // otherwise an attempt is already resolving its providers: it is the fresh connection
   }
 
+  /**
+   * Checks the connection now: pings and drops the socket (then reconnects) if nothing arrives within
+   * `timeout` ms (default `heartbeat.timeout`). For moments that make a dead link likely, such as the
+   * browser's `online` event. Needs a `heartbeat` in `'frame'` or `'message'` mode; otherwise does nothing.
+   */
+  probe(timeout?: number): void {
+    this.#heartbeat?.probe(timeout);
+  }
+
   /** Messages still queued, handed back in order and removed from the queue (no `drop` events). */
   takeQueued(): unknown[] {
     return this.#outbound.takeQueued();
@@ -493,7 +515,7 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
       throw this.#failBeforeSocket(
         attempt,
         'ERR_CONNECT_FAILED',
-        `could not create a WebSocket for ${target.url}`,
+        `could not create a WebSocket for ${redact(target.url)}`,
         cause,
       );
     }
@@ -586,7 +608,10 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     const decision = this.#decide(info);
     if (!decision.retry) {
       this.#emit('close', { ...info, willReconnect: false });
-      throw new LifelineError(decision.code, decision.why, { cause: info.error });
+      throw new LifelineError(decision.code, decision.why, {
+        cause: info.error,
+        ...(info.response && { response: info.response }),
+      });
     }
     if (this.#failures > this.#policy.retries) {
       this.#emit('close', { ...info, willReconnect: false });
@@ -646,12 +671,14 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     clearConnectTimer(connection, this.#timers);
     connection.opened = true;
     connection.openedAt = this.#timers.now();
+    this.#heartbeat?.start(connection.socket);
   }
 
   #onSocketMessage(connection: Connection, data: unknown): void {
     if (connection !== this.#connection) return;
     this.#stats.messagesIn++;
     this.#stats.bytesIn += sizeOf(data);
+    if (this.#heartbeat?.onMessage(data)) return;
     if (this.#listenedTypes.has('message'))
       this.#dispatch('message', () => new LifelineMessageEvent(data, this.#origin));
     if (
@@ -682,16 +709,11 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
       return;
     }
     this.#dispatch('close', () => new LifelineCloseEvent(close));
-    const now = this.#timers.now();
-    if (connection.opened && now - connection.openedAt >= this.#policy.minUptime) {
-      // only a connection that stayed up resets the counter: accept-then-close servers must not cause a storm
-      this.#failures = 0;
-      this.#authRetried = false;
-    }
-    const response = connection.socket.upgradeResponse;
+    const { upgradeResponse: response, failCode } = connection.socket;
     const info: CloseInfo = {
       phase: connection.opened ? 'open' : 'connect',
       ...close,
+      ...(failCode !== undefined && { code: failCode }),
       attempt: connection.opened ? 0 : connection.attempt,
       ...(response && { response }),
       ...(!connection.opened && {
@@ -700,7 +722,7 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
           response
             ? `attempt ${connection.attempt} to ${redact(this.#url)} was refused with HTTP ${response.status}`
             : `attempt ${connection.attempt} to ${redact(this.#url)} failed (code ${close.code})`,
-          { cause: connection.lastError },
+          { cause: connection.lastError, ...(response && { response }) },
         ),
       }),
     };
@@ -721,7 +743,7 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     const info: CloseInfo = {
       phase: connection.opened ? 'open' : 'connect',
       ...close,
-      attempt: connection.attempt,
+      attempt: connection.opened ? 0 : connection.attempt,
       ...(error && { error }),
     };
     this.#stats.lastClose = info;
@@ -731,6 +753,7 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
   /** Detaches a socket: its late events are ignored, and a no-op `onerror` keeps a late error from crashing Node. */
   #detach(connection: Connection): void {
     clearConnectTimer(connection, this.#timers);
+    this.#heartbeat?.stop();
     const { socket } = connection;
     socket.onopen = null;
     socket.onmessage = null;
@@ -738,7 +761,26 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     socket.onerror = () => {};
     this.#connection = null;
     this.#outbound.attach(null);
-    if (connection.opened) this.#disconnectedAt = this.#timers.now();
+    if (!connection.opened) return;
+    const now = this.#timers.now();
+    this.#disconnectedAt = now;
+    if (now - connection.openedAt >= this.#policy.minUptime) {
+      // only a connection that stayed up resets the counter: accept-then-close servers must not cause a storm
+      this.#failures = 0;
+      this.#authRetried = false;
+    }
+  }
+
+  /** The heartbeat found the socket dead: drop it now, without a closing handshake that could never finish. */
+  #onHeartbeatTimeout(error: LifelineError): void {
+    const connection = this.#connection;
+    if (!connection) return;
+    if (this.#state.phase === 'closing') {
+      // close() already runs; ending the socket now lets its close event finish it without ws's 30 s wait
+      connection.socket.terminate?.();
+      return;
+    }
+    this.#abandon(connection, error);
   }
 
   // ---- endings ----

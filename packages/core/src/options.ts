@@ -1,6 +1,7 @@
 import type { BackoffPolicy } from './backoff.js';
 import type { CloseInfo, Decision } from './classify.js';
 import type { AttemptReason } from './events.js';
+import type { HeartbeatFactory, HeartbeatOptions } from './heartbeat.js';
 import type { QueueOptions } from './outbound-queue.js';
 import type { Outgoing, Timers, WebSocketConstructor, WebSocketLike } from './ports.js';
 
@@ -65,6 +66,15 @@ export interface LifelineOptions {
   /** `drained()` resolves once the socket holds no more than this. @default 0 */
   readonly lowWaterMark?: number;
   readonly handshake?: HandshakeHook;
+  /**
+   * Detects dead connections (half-open TCP, a silent proxy): pings and expects any inbound frame in
+   * time; on a timeout the socket is dropped at once (`ERR_HEARTBEAT_TIMEOUT`) and reconnected.
+   * Needs `createHeartbeat`. `@lifeline/node` turns it on by default (`'frame'` mode).
+   * @default off in core and browsers
+   */
+  readonly heartbeat?: HeartbeatOptions | false;
+  /** The heartbeat implementation (core's `createHeartbeat`); separate so bundles without a heartbeat omit it. */
+  readonly createHeartbeat?: HeartbeatFactory;
   /** Platform options for the socket constructor, per attempt (the node package maps `headers` here). */
   readonly socketOptions?: Provider<Record<string, unknown> | undefined>;
   /** Binary types the platform accepts besides the standard `'blob'` and `'arraybuffer'`. */

@@ -62,12 +62,22 @@ export interface WebSocketLike {
   ping?(): void;
   /** Called for every pong frame, where the platform exposes them. */
   onpong?: (() => void) | null;
+  /** Called for every ping frame from the server (the platform answers it by itself), where it exposes them. */
+  onping?: (() => void) | null;
   /** Drops the connection at once, without the closing handshake. */
   terminate?(): void;
   /** Stops reading from the network (inbound backpressure), where the platform can. */
   pause?(): void;
   resume?(): void;
-  /** Set when the server refused the upgrade with an HTTP response the platform can see. */
+  /**
+   * The close code the platform sent when it failed the connection itself on a protocol error (Node: 1009
+   * for a message over `maxPayload`); its close event then says 1006, as the standard does for a failure.
+   */
+  readonly failCode?: number | undefined;
+  /**
+   * Set when the server refused the upgrade with an HTTP response the platform can see. Values that carry
+   * credentials (`set-cookie`, tokens in a `location` URL) must already be masked: events and errors carry it.
+   */
   readonly upgradeResponse?: UpgradeResponse | undefined;
 }
 

@@ -1,4 +1,5 @@
 import { utf8Length } from './byte-length.js';
+import { redact } from './redact.js';
 
 /*
  * The argument checks of the WebSocket standard, with the exceptions it names.
@@ -22,7 +23,8 @@ export function parseWebSocketUrl(input: string | URL, base?: string): URL {
   try {
     url = new URL(String(input), base);
   } catch {
-    throw syntaxError(`Failed to construct 'WebSocket': The URL '${String(input)}' is invalid.`);
+    // redacted: a provider's bad URL ends up in an error event, and its query may hold a token
+    throw syntaxError(`Failed to construct 'WebSocket': The URL '${redact(String(input))}' is invalid.`);
   }
   if (url.protocol === 'http:') url.protocol = 'ws:';
   else if (url.protocol === 'https:') url.protocol = 'wss:';
@@ -34,7 +36,7 @@ export function parseWebSocketUrl(input: string | URL, base?: string): URL {
   // url.hash is '' both for "no fragment" and for an empty one; only the serialisation tells them apart
   if (url.href.includes('#')) {
     throw syntaxError(
-      `Failed to construct 'WebSocket': The URL contains a fragment identifier ('${url.hash}'). Fragment identifiers are not allowed in WebSocket URLs.`,
+      `Failed to construct 'WebSocket': The URL contains a fragment identifier ('${redact(url.href)}'). Fragment identifiers are not allowed in WebSocket URLs.`,
     );
   }
   return url;
