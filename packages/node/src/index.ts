@@ -1,11 +1,16 @@
-import { Lifeline as CoreLifeline, type LifelineArgs, withDefaults } from '@lifeline/core';
-import { NodeSocket } from './socket.js';
+import { Lifeline as CoreLifeline, type LifelineArgs, normalizeArgs } from '@lifeline/core';
+import { type NodeLifelineOptions, toCoreOptions } from './options.js';
 
 export * from '@lifeline/core';
+export type { NodeLifelineOptions, NodeSocketOptions } from './options.js';
 
-/** Lifeline on `ws`. */
+/**
+ * Lifeline on `ws`: per-attempt headers, TLS and agent options, protocol-level heartbeat pings (on by
+ * default), and the HTTP status of a refused upgrade for the reconnect policy.
+ */
 export class Lifeline<TMessage = unknown> extends CoreLifeline<TMessage> {
-  constructor(...args: LifelineArgs) {
-    super(...withDefaults(args, { WebSocket: NodeSocket, extraBinaryTypes: ['nodebuffer'] }));
+  constructor(...args: LifelineArgs<NodeLifelineOptions>) {
+    const { url, protocols, options } = normalizeArgs(args);
+    super(url, protocols, toCoreOptions(options));
   }
 }

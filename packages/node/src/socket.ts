@@ -1,25 +1,40 @@
-import type { UpgradeResponse, WebSocketLike } from '@lifeline/core';
+import type { IncomingMessage } from 'node:http';
+import { redact, type UpgradeResponse, type WebSocketLike } from '@lifeline/core';
 import { WebSocket } from 'ws';
 
 /**
- * `ws`'s WebSocket with the capabilities core's port names: write callbacks for the queue, pong events
- * for the heartbeat, and the HTTP response of a refused upgrade for classification.
+ * The close code ws sends when it fails the connection on a protocol error (its `WS_ERR_*` codes);
+ * ws then reports 1006, so the code that says what happened (1009: message too big) is kept here.
+ */
+const FAIL_CODES: Readonly<Record<string, number>> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 1009,
+  WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH: 1009,
+  WS_ERR_INVALID_UTF8: 1007,
+  WS_ERR_TOO_MANY_BUFFERED_PARTS: 1008,
+};
+
+/**
+ * `ws`'s WebSocket with the capabilities core's port names: write callbacks for the queue, ping and pong
+ * events for the heartbeat, and the HTTP response of a refused upgrade for classification.
  */
 export class NodeSocket extends WebSocket implements WebSocketLike {
   onpong: (() => void) | null = null;
+  onping: (() => void) | null = null;
   upgradeResponse: UpgradeResponse | undefined;
+  failCode: number | undefined;
 
   constructor(url: string, protocols?: string | string[], options?: WebSocket.ClientOptions) {
     super(url, protocols, options);
     this.on('pong', () => this.onpong?.());
+    // ws answers pings by itself (autoPong); the heartbeat only needs to know one arrived
+    this.on('ping', () => this.onping?.());
+    this.on('error', (error: Error & { code?: string }) => {
+      if (error.code?.startsWith('WS_ERR_')) this.failCode = FAIL_CODES[error.code] ?? 1002;
+    });
     // with a listener, ws leaves the refused request to us: record the response, then fail the attempt
     // the way ws itself would (error, then close 1006)
     this.on('unexpected-response', (request, response) => {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(response.headers)) {
-        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-      }
-      this.upgradeResponse = { status: response.statusCode ?? 0, headers };
+      this.upgradeResponse = { status: response.statusCode ?? 0, headers: safeHeaders(response) };
       response.resume();
       request.destroy();
       this.terminate();
@@ -29,4 +44,15 @@ export class NodeSocket extends WebSocket implements WebSocketLike {
   sendWithCallback(data: Parameters<WebSocket['send']>[0], callback: (error?: Error) => void): void {
     this.send(data, callback);
   }
+}
+
+/** The response's headers, joined per name, with credentials masked: events and errors carry them. */
+function safeHeaders(response: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (value === undefined) continue;
+    const joined = Array.isArray(value) ? value.join(', ') : value;
+    headers[name] = name === 'set-cookie' ? '***' : name === 'location' ? redact(joined) : joined;
+  }
+  return headers;
 }

@@ -1,0 +1,102 @@
+import {
+  type AttemptContext,
+  createHeartbeat,
+  type LifelineOptions,
+  type Provider,
+  type WebSocketConstructor,
+} from '@lifeline/core';
+import type { ClientOptions } from 'ws';
+import { NodeSocket } from './socket.js';
+
+/** The `ws` client options passed through to every socket, unchanged. */
+const WS_OPTIONS = [
+  'ca',
+  'cert',
+  'key',
+  'pfx',
+  'passphrase',
+  'rejectUnauthorized',
+  'agent',
+  'origin',
+  'family',
+  'followRedirects',
+  'maxRedirects',
+  'maxPayload',
+  'perMessageDeflate',
+] as const satisfies ReadonlyArray<keyof ClientOptions>;
+
+/** `ws` client options Lifeline passes to every socket; see ws's `new WebSocket(address, protocols, options)`. */
+export type NodeSocketOptions = Pick<ClientOptions, (typeof WS_OPTIONS)[number]>;
+
+/** Options of the Node Lifeline: core's, plus headers and `ws`'s client options. Sizes in bytes. */
+export interface NodeLifelineOptions extends LifelineOptions, NodeSocketOptions {
+  /**
+   * HTTP headers of the upgrade request, or a function (sync or async) called before every attempt with
+   * `{ attempt, reason }`; `reason` is `'auth-failed'` after an HTTP 401, the moment to mint a fresh token.
+   * @example headers: async ({ reason }) => ({ authorization: `Bearer ${await getToken(reason === 'auth-failed')}` })
+   */
+  readonly headers?: Provider<Readonly<Record<string, string>> | undefined>;
+  /** @default true */
+  readonly rejectUnauthorized?: boolean;
+  /** Largest inbound message; a bigger one closes the connection with 1009. @default 16777216 (16 MiB) */
+  readonly maxPayload?: number;
+  /** Compression costs memory per connection and CPU per message: opt in. @default false */
+  readonly perMessageDeflate?: ClientOptions['perMessageDeflate'];
+  /** @default false */
+  readonly followRedirects?: boolean;
+}
+
+/** Defaults that protect the process (ws's own: 100 MiB messages, compression on). */
+const SOCKET_DEFAULTS = {
+  maxPayload: 16 * 1024 * 1024,
+  perMessageDeflate: false,
+  rejectUnauthorized: true,
+  followRedirects: false,
+} satisfies NodeSocketOptions;
+
+/** The default heartbeat: protocol pings, which every server answers. */
+const HEARTBEAT_DEFAULT = { mode: 'frame' } as const;
+
+/**
+ * Turns Node options into core's: the `ws` options and headers become a per-attempt `socketOptions`
+ * provider. With another `WebSocket` (undici's), which takes none of them, they are refused rather than
+ * silently dropped, and the heartbeat is off unless asked for (undici has no ping frames).
+ * @throws TypeError for `ws`-only options with another `WebSocket`
+ */
+export function toCoreOptions(options: NodeLifelineOptions): LifelineOptions {
+  const { headers, socketOptions, ...rest } = options;
+  const base = { createHeartbeat, ...rest };
+  if (!isWs(options.WebSocket)) {
+    const foreign = ['headers', ...WS_OPTIONS].find(
+      (name) => options[name as keyof NodeLifelineOptions] !== undefined,
+    );
+    if (foreign !== undefined) {
+      throw new TypeError(
+        `Lifeline: option '${foreign}' needs the ws socket of @lifeline/node; the given WebSocket cannot take it`,
+      );
+    }
+    return base;
+  }
+  const wsOptions: Record<string, unknown> = { ...SOCKET_DEFAULTS };
+  for (const name of WS_OPTIONS) if (options[name] !== undefined) wsOptions[name] = options[name];
+  return {
+    ...base,
+    WebSocket: options.WebSocket ?? NodeSocket,
+    extraBinaryTypes: options.extraBinaryTypes ?? ['nodebuffer'],
+    heartbeat: options.heartbeat ?? HEARTBEAT_DEFAULT,
+    socketOptions: async (context) => {
+      const [extra, headerValues] = await Promise.all([call(socketOptions, context), call(headers, context)]);
+      return { ...wsOptions, ...extra, ...(headerValues && { headers: { ...headerValues } }) };
+    },
+  };
+}
+
+function isWs(WebSocket: WebSocketConstructor | undefined): boolean {
+  return WebSocket === undefined || WebSocket === NodeSocket || WebSocket.prototype instanceof NodeSocket;
+}
+
+function call<T>(provider: Provider<T>, context: AttemptContext): T | Promise<T> {
+  return typeof provider === 'function'
+    ? (provider as (context: AttemptContext) => T | Promise<T>)(context)
+    : provider;
+}

@@ -1,0 +1,146 @@
+import { Agent } from 'node:http';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Lifeline, type NodeLifelineOptions, type WebSocketConstructor } from '@lifeline/node';
+import { generate } from 'selfsigned';
+import { describe, expect, onTestFinished, test } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { eventMatching, finalClose } from '../../../test/helpers/events.js';
+import { startServer } from '../../../test/helpers/server.js';
+
+function open(url: string, options: NodeLifelineOptions = {}) {
+  const line = new Lifeline(url, { reconnect: { minDelay: 1, maxDelay: 5 }, ...options });
+  onTestFinished(() => line.close());
+  return line;
+}
+
+describe('maxPayload', () => {
+  test('a message over maxPayload closes with 1009, and Lifeline stops (1009 is fatal)', async () => {
+    const server = await startServer();
+    const line = open(server.url, { maxPayload: 1024 });
+    const messages: unknown[] = [];
+    line.on('message', (message) => messages.push(message));
+    const [socket] = await Promise.all([server.nextConnection(), eventMatching(line, 'open')]);
+    socket.send('"small"');
+    socket.send(`"${'x'.repeat(2048)}"`);
+    const [closed] = await eventMatching(line, 'close');
+    await finalClose(line);
+
+    expect(messages).toEqual(['small']);
+    expect(closed).toMatchObject({ code: 1009, willReconnect: false });
+    expect(line.stats.lastError?.code).toBe('ERR_FATAL_CLOSE');
+    expect(server.sockets).toHaveLength(1);
+  });
+
+  test('defaults to 16 MiB', async () => {
+    const server = await startServer();
+    const line = open(server.url);
+    const sizes: number[] = [];
+    line.binaryType = 'arraybuffer';
+    line.addEventListener('message', (event) => sizes.push((event.data as ArrayBuffer).byteLength));
+    const [socket] = await Promise.all([server.nextConnection(), eventMatching(line, 'open')]);
+    socket.send(Buffer.alloc(16 * 1024 * 1024));
+    socket.send(Buffer.alloc(16 * 1024 * 1024 + 1));
+    const [closed] = await eventMatching(line, 'close');
+    expect(sizes).toEqual([16 * 1024 * 1024]);
+    expect(closed.code).toBe(1009);
+  });
+});
+
+describe('perMessageDeflate', () => {
+  test('off by default, even when the server offers it', async () => {
+    const server = await startServer({ perMessageDeflate: true });
+    const line = open(server.url);
+    await eventMatching(line, 'open');
+    expect(line.extensions).toBe('');
+  });
+
+  test('on when asked for', async () => {
+    const server = await startServer({ perMessageDeflate: true });
+    const line = open(server.url, { perMessageDeflate: true });
+    await eventMatching(line, 'open');
+    expect(line.extensions).toContain('permessage-deflate');
+  });
+});
+
+describe('TLS', () => {
+  async function startTlsServer() {
+    const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
+      keyType: 'ec',
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+    });
+    const https = createServer({ cert: pems.cert, key: pems.private });
+    const wss = new WebSocketServer({ server: https });
+    const sockets = new Set<Duplex>();
+    https.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
+    onTestFinished(async () => {
+      for (const socket of sockets) socket.destroy();
+      wss.close();
+      await new Promise((resolve) => https.close(resolve));
+    });
+    return { url: `wss://127.0.0.1:${(https.address() as AddressInfo).port}`, ca: pems.cert };
+  }
+
+  test('a self-signed certificate is accepted with its ca', async () => {
+    const { url, ca } = await startTlsServer();
+    const line = open(url, { ca });
+    await eventMatching(line, 'open');
+    expect(line.readyState).toBe(Lifeline.OPEN);
+  });
+
+  test('and rejected without it (rejectUnauthorized defaults to true)', async () => {
+    const { url } = await startTlsServer();
+    const line = open(url);
+    const [info] = await eventMatching(line, 'reconnecting');
+    expect(info.reason.phase).toBe('connect');
+    expect(info.reason.error?.code).toBe('ERR_CONNECT_FAILED');
+    expect(String((info.reason.error?.cause as Error)?.message)).toMatch(/self[- ]signed certificate/);
+    expect(line.stats.connects).toBe(0);
+  });
+
+  test('rejectUnauthorized: false accepts it', async () => {
+    const { url } = await startTlsServer();
+    const line = open(url, { rejectUnauthorized: false });
+    await eventMatching(line, 'open');
+  });
+});
+
+describe('pass-through', () => {
+  test('origin and agent reach ws', async () => {
+    const origins: Array<string | undefined> = [];
+    const server = await startServer({
+      verifyClient: ({ origin }, callback) => {
+        origins.push(origin);
+        callback(true);
+      },
+    });
+    let sockets = 0;
+    const agent = new (class extends Agent {
+      override createConnection(...args: Parameters<Agent['createConnection']>) {
+        sockets++;
+        return super.createConnection(...args);
+      }
+    })();
+    onTestFinished(() => agent.destroy());
+    const line = open(server.url, { origin: 'https://app.example', agent });
+    await eventMatching(line, 'open');
+    expect(origins).toEqual(['https://app.example']);
+    expect(sockets).toBe(1);
+  });
+
+  test("ws's options with another WebSocket are refused, not silently dropped", () => {
+    class OtherSocket {}
+    const WebSocket = OtherSocket as unknown as WebSocketConstructor;
+    expect(() => new Lifeline('ws://127.0.0.1:1', { WebSocket, headers: { authorization: 'x' } })).toThrow(
+      new TypeError(
+        "Lifeline: option 'headers' needs the ws socket of @lifeline/node; the given WebSocket cannot take it",
+      ),
+    );
+    expect(() => new Lifeline('ws://127.0.0.1:1', { WebSocket, maxPayload: 1 })).toThrow(/'maxPayload'/);
+  });
+});
