@@ -696,6 +696,11 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     const error = event.error ?? (event.message ? new Error(event.message) : undefined);
     connection.lastError = error;
     this.#dispatch('error', () => new LifelineErrorEvent(error));
+    // the standard closes a failed attempt before its error event; undici 6 (Node 22) fires the error
+    // alone and stays CONNECTING, so no close would ever come (nodejs/undici#3697)
+    if (!connection.opened && connection.socket.readyState === CONNECTING) {
+      this.#onSocketClose(connection, { code: 1006, reason: '', wasClean: false });
+    }
   }
 
   #onSocketClose(connection: Connection, event: SocketCloseEvent): void {
