@@ -35,7 +35,7 @@ export interface HeartbeatOptions {
    */
   readonly isPong?: (data: unknown) => boolean;
   /**
-   * Multiplies `timeout`; read every time a deadline is set or checked. For throttled environments, e.g.
+   * Multiplies `timeout` (a number > 0; anything else counts as 1); read every time a deadline is set or checked. For throttled environments, e.g.
    * `() => (document.hidden ? 2 : 1)` in a browser, whose hidden pages run timers late.
    * @default () => 1
    */
@@ -112,6 +112,12 @@ class Heartbeat implements HeartbeatMonitor {
     }
     if (mode === 'message' && options.ping === undefined) {
       throw new TypeError("Lifeline: heartbeat mode 'message' needs the option 'heartbeat.ping'");
+    }
+    for (const name of ['isPong', 'timeoutScale'] as const) {
+      const value = options[name];
+      if (value !== undefined && typeof value !== 'function') {
+        throw new TypeError(`Lifeline: option 'heartbeat.${name}' must be a function, got ${String(value)}`);
+      }
     }
     this.#mode = mode;
     this.#interval = interval;
@@ -204,7 +210,9 @@ class Heartbeat implements HeartbeatMonitor {
   }
 
   #scaled(timeout: number): number {
-    return timeout * (this.#options.timeoutScale?.() ?? 1);
+    const scale = this.#options.timeoutScale?.() ?? 1;
+    // a NaN or negative scale would make every deadline pass at once: ignore it
+    return scale > 0 ? timeout * scale : timeout;
   }
 
   #arm(at: number): void {

@@ -275,6 +275,9 @@ describe('options', () => {
     expect(() => make({ ...messageMode, timeout: -1 })).toThrow(
       /'heartbeat.timeout' must be a number >= 0, got -1/,
     );
+    expect(() => make({ ...messageMode, isPong: 'pong' })).toThrow(
+      new TypeError("Lifeline: option 'heartbeat.isPong' must be a function, got pong"),
+    );
     expect(() => make({ mode: 'message' })).toThrow(
       new TypeError("Lifeline: heartbeat mode 'message' needs the option 'heartbeat.ping'"),
     );

@@ -1,14 +1,9 @@
 import type { IncomingMessage } from 'node:http';
-import {
-  type AttemptContext,
-  Lifeline,
-  type LifelineError,
-  type LifelineEvents,
-  type NodeLifelineOptions,
-} from '@lifeline/node';
-import { expect, onTestFinished, test } from 'vitest';
+import { type AttemptContext, Lifeline, type LifelineError, type LifelineEvents } from '@lifeline/node';
+import { expect, test } from 'vitest';
 import { eventMatching, finalClose } from '../../../test/helpers/events.js';
 import { startServer } from '../../../test/helpers/server.js';
+import { openLine } from './open-line.js';
 
 type Answer = { status: number; headers?: Record<string, string> } | 'accept';
 
@@ -38,19 +33,13 @@ function record(line: Lifeline) {
   return seen;
 }
 
-function open(url: string, options: NodeLifelineOptions = {}) {
-  const line = new Lifeline(url, { reconnect: { minDelay: 1, maxDelay: 5 }, ...options });
-  onTestFinished(() => line.close());
-  return line;
-}
-
 test('401: the providers are called again with reason auth-failed, then a second 401 stops', async () => {
   const { server, requests } = await serverAnswering(
     { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } },
     { status: 401 },
   );
   const contexts: AttemptContext[] = [];
-  const line = open(server.url, {
+  const line = openLine(server.url, {
     headers: (context) => {
       contexts.push(context);
       return { authorization: `Bearer token-${contexts.length}` };
@@ -79,7 +68,7 @@ test('401: the providers are called again with reason auth-failed, then a second
 
 test('401 then fresh credentials accepted: connected', async () => {
   const { server, requests } = await serverAnswering({ status: 401 });
-  const line = open(server.url, {
+  const line = openLine(server.url, {
     headers: ({ reason }) => ({ authorization: reason === 'auth-failed' ? 'Bearer fresh' : 'Bearer stale' }),
   });
   await eventMatching(line, 'open');
@@ -91,7 +80,7 @@ test('403 stops at once, with the status and (masked) headers in the close and e
     status: 403,
     headers: { 'X-Reason': 'banned', 'Set-Cookie': 'session=s3cr3t' },
   });
-  const line = open(server.url);
+  const line = openLine(server.url);
   const seen = record(line);
   await finalClose(line);
 
@@ -111,7 +100,7 @@ test('403 stops at once, with the status and (masked) headers in the close and e
 
 test.each([400, 404, 426])('%i stops at once', async (status) => {
   const { server, requests } = await serverAnswering({ status });
-  const line = open(server.url);
+  const line = openLine(server.url);
   const seen = record(line);
   await finalClose(line);
   expect(requests).toHaveLength(1);
@@ -120,7 +109,7 @@ test.each([400, 404, 426])('%i stops at once', async (status) => {
 
 test('429 with Retry-After (seconds): the next attempt is scheduled no sooner, and then connects', async () => {
   const { server } = await serverAnswering({ status: 429, headers: { 'Retry-After': '1' } });
-  const line = open(server.url);
+  const line = openLine(server.url);
   const seen = record(line);
   await eventMatching(line, 'open');
 
@@ -139,7 +128,7 @@ test('503 with Retry-After as an HTTP date, and a Retry-After beyond maxRetryAft
     { status: 503, headers: { 'Retry-After': inThreeSeconds } },
     { status: 503, headers: { 'Retry-After': '3600' } },
   );
-  const line = open(server.url, { reconnect: { minDelay: 1, maxDelay: 5, maxRetryAfter: 10_000 } });
+  const line = openLine(server.url, { reconnect: { minDelay: 1, maxDelay: 5, maxRetryAfter: 10_000 } });
   const seen = record(line);
 
   const [first] = await eventMatching(line, 'reconnecting');
@@ -157,7 +146,7 @@ test('503 with Retry-After as an HTTP date, and a Retry-After beyond maxRetryAft
 
 test('503 and other 5xx are retried until the server recovers', async () => {
   const { server, requests } = await serverAnswering({ status: 503 }, { status: 500 }, { status: 502 });
-  const line = open(server.url);
+  const line = openLine(server.url);
   const seen = record(line);
   await eventMatching(line, 'open');
   expect(requests).toHaveLength(4);
@@ -169,7 +158,7 @@ test('every attempt gets fresh headers from the provider', async () => {
   const { server, requests } = await serverAnswering({ status: 503 });
   let minted = 0;
   const contexts: AttemptContext[] = [];
-  const line = open(server.url, {
+  const line = openLine(server.url, {
     headers: async (context) => {
       contexts.push(context);
       await Promise.resolve(); // an async provider, as a token service would be
@@ -190,7 +179,7 @@ test('every attempt gets fresh headers from the provider', async () => {
 
 test('static headers go with every attempt', async () => {
   const { server, requests } = await serverAnswering({ status: 503 });
-  const line = open(server.url, { headers: { 'x-client': 'lifeline' } });
+  const line = openLine(server.url, { headers: { 'x-client': 'lifeline' } });
   await eventMatching(line, 'open');
   expect(requests.map((headers) => headers['x-client'])).toEqual(['lifeline', 'lifeline']);
 });
@@ -200,7 +189,7 @@ test('a redirect is not followed by default: it stops, with the location redacte
     status: 302,
     headers: { Location: 'ws://127.0.0.1:1/elsewhere?token=s3cr3t' },
   });
-  const line = open(server.url);
+  const line = openLine(server.url);
   const seen = record(line);
   await finalClose(line);
   expect(seen.close[0]?.response?.headers.location).toBe('ws://127.0.0.1:1/elsewhere?token=***');

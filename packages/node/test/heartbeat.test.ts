@@ -1,14 +1,9 @@
-import { Lifeline, type LifelineError, type NodeLifelineOptions } from '@lifeline/node';
+import { Lifeline, type LifelineError } from '@lifeline/node';
 import { expect, onTestFinished, test } from 'vitest';
 import { eventMatching } from '../../../test/helpers/events.js';
 import { startFaultProxy } from '../../../test/helpers/fault-proxy.js';
 import { startServer, type WebSocket } from '../../../test/helpers/server.js';
-
-function open(url: string, options: NodeLifelineOptions = {}) {
-  const line = new Lifeline(url, { reconnect: { minDelay: 1, maxDelay: 5 }, ...options });
-  onTestFinished(() => line.close());
-  return line;
-}
+import { openLine } from './open-line.js';
 
 /** Resolves once `socket` has received `count` ping frames. */
 function pings(socket: WebSocket, count: number): Promise<void> {
@@ -22,7 +17,7 @@ function pings(socket: WebSocket, count: number): Promise<void> {
 
 test('on by default: protocol ping frames, which any server answers', async () => {
   const server = await startServer();
-  const line = open(server.url);
+  const line = openLine(server.url);
   const [socket] = await Promise.all([server.nextConnection(), eventMatching(line, 'open')]);
   const pinged = pings(socket, 1);
   line.probe(); // the default interval is 15 s; a probe pings now
@@ -32,7 +27,7 @@ test('on by default: protocol ping frames, which any server answers', async () =
 test('a half-open connection is found within interval + timeout and replaced', async () => {
   const server = await startServer({ echo: true });
   const proxy = await startFaultProxy(server.port);
-  const line = open(proxy.url, { heartbeat: { interval: 100, timeout: 100 } });
+  const line = openLine(proxy.url, { heartbeat: { interval: 100, timeout: 100 } });
   const errors: Array<{ error: LifelineError; at: number }> = [];
   line.on('error', (error) => errors.push({ error, at: Date.now() }));
   await eventMatching(line, 'open');
@@ -57,7 +52,7 @@ test('no false alarm on a slow link: latency below the timeout', async () => {
   const server = await startServer();
   const proxy = await startFaultProxy(server.port);
   proxy.setLatency(40); // 80 ms round trip against a 200 ms timeout
-  const line = open(proxy.url, { heartbeat: { interval: 30, timeout: 200 } });
+  const line = openLine(proxy.url, { heartbeat: { interval: 30, timeout: 200 } });
   const trouble: unknown[] = [];
   line.on('error', (error) => trouble.push(error));
   line.on('close', (info) => trouble.push(info));
@@ -71,7 +66,7 @@ test('no false alarm on a slow link: latency below the timeout', async () => {
 test('no false alarm on a throttled link busy with data: every inbound frame counts as life', async () => {
   const server = await startServer();
   const proxy = await startFaultProxy(server.port);
-  const line = open(proxy.url, { heartbeat: { interval: 30, timeout: 100 } });
+  const line = openLine(proxy.url, { heartbeat: { interval: 30, timeout: 100 } });
   const trouble: unknown[] = [];
   line.on('error', (error) => trouble.push(error));
   const [socket] = await Promise.all([server.nextConnection(), eventMatching(line, 'open')]);
@@ -95,7 +90,7 @@ test('no false alarm on a throttled link busy with data: every inbound frame cou
 test('close() on a half-open connection ends at the heartbeat deadline, not after the 30 s closing handshake', async () => {
   const server = await startServer();
   const proxy = await startFaultProxy(server.port);
-  const line = open(proxy.url, { heartbeat: { interval: 50, timeout: 50 } });
+  const line = openLine(proxy.url, { heartbeat: { interval: 50, timeout: 50 } });
   await eventMatching(line, 'open');
   proxy.blackhole();
   const closed = new Promise<CloseEvent>((resolve) => {
@@ -110,7 +105,7 @@ test('close() on a half-open connection ends at the heartbeat deadline, not afte
 
 test("'passive' mode: the server's pings keep it alive, their absence ends it", async () => {
   const server = await startServer();
-  const line = open(server.url, { heartbeat: { mode: 'passive', interval: 100, timeout: 100 } });
+  const line = openLine(server.url, { heartbeat: { mode: 'passive', interval: 100, timeout: 100 } });
   const errors: LifelineError[] = [];
   line.on('error', (error) => errors.push(error));
   const [socket] = await Promise.all([server.nextConnection(), eventMatching(line, 'open')]);
@@ -138,7 +133,7 @@ test("'passive' mode: the server's pings keep it alive, their absence ends it", 
 
 test("'message' mode against a server that answers: pongs are kept from the application", async () => {
   const server = await startServer();
-  const line = open(server.url, {
+  const line = openLine(server.url, {
     heartbeat: {
       mode: 'message',
       interval: 30,
@@ -166,7 +161,7 @@ test("'message' mode against a server that answers: pongs are kept from the appl
 
 test('heartbeat: false turns it off', async () => {
   const server = await startServer();
-  const line = open(server.url, { heartbeat: false });
+  const line = openLine(server.url, { heartbeat: false });
   await eventMatching(line, 'open');
   line.probe(1); // nothing to probe with
   const socket = await server.nextConnection();

@@ -2,23 +2,18 @@ import { Agent } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Lifeline, type NodeLifelineOptions, type WebSocketConstructor } from '@lifeline/node';
+import { Lifeline, type WebSocketConstructor } from '@lifeline/node';
 import { generate } from 'selfsigned';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { eventMatching, finalClose } from '../../../test/helpers/events.js';
 import { startServer } from '../../../test/helpers/server.js';
-
-function open(url: string, options: NodeLifelineOptions = {}) {
-  const line = new Lifeline(url, { reconnect: { minDelay: 1, maxDelay: 5 }, ...options });
-  onTestFinished(() => line.close());
-  return line;
-}
+import { openLine } from './open-line.js';
 
 describe('maxPayload', () => {
   test('a message over maxPayload closes with 1009, and Lifeline stops (1009 is fatal)', async () => {
     const server = await startServer();
-    const line = open(server.url, { maxPayload: 1024 });
+    const line = openLine(server.url, { maxPayload: 1024 });
     const messages: unknown[] = [];
     line.on('message', (message) => messages.push(message));
     const [socket] = await Promise.all([server.nextConnection(), eventMatching(line, 'open')]);
@@ -35,7 +30,7 @@ describe('maxPayload', () => {
 
   test('defaults to 16 MiB', async () => {
     const server = await startServer();
-    const line = open(server.url);
+    const line = openLine(server.url);
     const sizes: number[] = [];
     line.binaryType = 'arraybuffer';
     line.addEventListener('message', (event) => sizes.push((event.data as ArrayBuffer).byteLength));
@@ -51,14 +46,14 @@ describe('maxPayload', () => {
 describe('perMessageDeflate', () => {
   test('off by default, even when the server offers it', async () => {
     const server = await startServer({ perMessageDeflate: true });
-    const line = open(server.url);
+    const line = openLine(server.url);
     await eventMatching(line, 'open');
     expect(line.extensions).toBe('');
   });
 
   test('on when asked for', async () => {
     const server = await startServer({ perMessageDeflate: true });
-    const line = open(server.url, { perMessageDeflate: true });
+    const line = openLine(server.url, { perMessageDeflate: true });
     await eventMatching(line, 'open');
     expect(line.extensions).toContain('permessage-deflate');
   });
@@ -88,14 +83,14 @@ describe('TLS', () => {
 
   test('a self-signed certificate is accepted with its ca', async () => {
     const { url, ca } = await startTlsServer();
-    const line = open(url, { ca });
+    const line = openLine(url, { ca });
     await eventMatching(line, 'open');
     expect(line.readyState).toBe(Lifeline.OPEN);
   });
 
   test('and rejected without it (rejectUnauthorized defaults to true)', async () => {
     const { url } = await startTlsServer();
-    const line = open(url);
+    const line = openLine(url);
     const [info] = await eventMatching(line, 'reconnecting');
     expect(info.reason.phase).toBe('connect');
     expect(info.reason.error?.code).toBe('ERR_CONNECT_FAILED');
@@ -105,7 +100,7 @@ describe('TLS', () => {
 
   test('rejectUnauthorized: false accepts it', async () => {
     const { url } = await startTlsServer();
-    const line = open(url, { rejectUnauthorized: false });
+    const line = openLine(url, { rejectUnauthorized: false });
     await eventMatching(line, 'open');
   });
 });
@@ -127,7 +122,7 @@ describe('pass-through', () => {
       }
     })();
     onTestFinished(() => agent.destroy());
-    const line = open(server.url, { origin: 'https://app.example', agent });
+    const line = openLine(server.url, { origin: 'https://app.example', agent });
     await eventMatching(line, 'open');
     expect(origins).toEqual(['https://app.example']);
     expect(sockets).toBe(1);

@@ -1,26 +1,16 @@
-import {
-  Lifeline,
-  type LifelineError,
-  type NodeLifelineOptions,
-  type WebSocketConstructor,
-} from '@lifeline/node';
-import { describe, expect, onTestFinished, test } from 'vitest';
+import type { LifelineError, NodeLifelineOptions, WebSocketConstructor } from '@lifeline/node';
+import { describe, expect, test } from 'vitest';
 import { eventMatching } from '../../../test/helpers/events.js';
 import { startFaultProxy } from '../../../test/helpers/fault-proxy.js';
 import { startServer } from '../../../test/helpers/server.js';
+import { openLine } from './open-line.js';
 
 // Node 22 made undici's WebSocket a global; on Node 20 it is behind a flag, so these run in the Node 22/24
 // matrix of .ci/run (LIFELINE_NODE_MATRIX=1)
 const Undici = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
 
 function open(url: string, options: NodeLifelineOptions = {}) {
-  const line = new Lifeline(url, {
-    WebSocket: Undici as WebSocketConstructor,
-    reconnect: { minDelay: 1, maxDelay: 5 },
-    ...options,
-  });
-  onTestFinished(() => line.close());
-  return line;
+  return openLine(url, { WebSocket: Undici as WebSocketConstructor, ...options });
 }
 
 describe.skipIf(Undici === undefined)("Node's global WebSocket (undici; needs Node >= 22)", () => {
