@@ -51,8 +51,8 @@ test('a half-open connection is found within interval + timeout and replaced', a
 test('no false alarm on a slow link: latency below the timeout', async () => {
   const server = await startServer();
   const proxy = await startFaultProxy(server.port);
-  proxy.setLatency(40); // 80 ms round trip against a 200 ms timeout
-  const line = openLine(proxy.url, { heartbeat: { interval: 30, timeout: 200 } });
+  proxy.setLatency(40); // 80 ms round trip against a 500 ms timeout: room for a loaded machine
+  const line = openLine(proxy.url, { heartbeat: { interval: 30, timeout: 500 } });
   const trouble: unknown[] = [];
   line.on('error', (error) => trouble.push(error));
   line.on('close', (info) => trouble.push(info));
@@ -66,13 +66,13 @@ test('no false alarm on a slow link: latency below the timeout', async () => {
 test('no false alarm on a throttled link busy with data: every inbound frame counts as life', async () => {
   const server = await startServer();
   const proxy = await startFaultProxy(server.port);
-  const line = openLine(proxy.url, { heartbeat: { interval: 30, timeout: 100 } });
+  const line = openLine(proxy.url, { heartbeat: { interval: 30, timeout: 300 } });
   const trouble: unknown[] = [];
   line.on('error', (error) => trouble.push(error));
   const [socket] = await Promise.all([server.nextConnection(), eventMatching(line, 'open')]);
 
-  // 20 frames of 1 KiB at 20 KiB/s: 1 s of data, each frame 50 ms; a pong queued behind it all arrives
-  // far too late, but the frames before it keep the connection alive
+  // 20 frames of 1 KiB at 20 KiB/s: 1 s of data, a frame every 50 ms; a pong queued behind it all comes
+  // long after the 300 ms timeout, but the frames before it keep the connection alive
   proxy.setBandwidth(20 * 1024);
   const frames = 20;
   let received = 0;
@@ -105,7 +105,7 @@ test('close() on a half-open connection ends at the heartbeat deadline, not afte
 
 test("'passive' mode: the server's pings keep it alive, their absence ends it", async () => {
   const server = await startServer();
-  const line = openLine(server.url, { heartbeat: { mode: 'passive', interval: 100, timeout: 100 } });
+  const line = openLine(server.url, { heartbeat: { mode: 'passive', interval: 100, timeout: 200 } });
   const errors: LifelineError[] = [];
   line.on('error', (error) => errors.push(error));
   const [socket] = await Promise.all([server.nextConnection(), eventMatching(line, 'open')]);
@@ -116,7 +116,7 @@ test("'passive' mode: the server's pings keep it alive, their absence ends it", 
     serverPings++;
   }, 40);
   onTestFinished(() => clearInterval(pinging));
-  // 10 pings: 400 ms of pings, twice interval + timeout
+  // 10 pings: 400 ms of pings, more than interval + timeout
   await new Promise<void>((resolve) => {
     socket.on('pong', () => {
       if (serverPings >= 10) resolve();

@@ -55,7 +55,7 @@ test('no error message or event payload carries the URL token, the password or t
   let calls = 0;
   const line = new Lifeline(() => urls[calls++] ?? secretUrl(proxy.port), {
     headers: { authorization: `Bearer ${TOKEN}` },
-    connectTimeout: 200,
+    connectTimeout: 500,
     heartbeat: { interval: 50, timeout: 50 },
     reconnect: { minDelay: 1, maxDelay: 5 },
   });
