@@ -64,8 +64,6 @@ const HEARTBEAT_DEFAULT = { mode: 'frame' } as const;
  * @throws TypeError for `ws`-only options with another `WebSocket`
  */
 export function toCoreOptions(options: NodeLifelineOptions): LifelineOptions {
-  const { headers, socketOptions, ...rest } = options;
-  const base = { createHeartbeat, ...rest };
   if (!isWs(options.WebSocket)) {
     const foreign = ['headers', ...WS_OPTIONS].find(
       (name) => options[name as keyof NodeLifelineOptions] !== undefined,
@@ -75,12 +73,14 @@ export function toCoreOptions(options: NodeLifelineOptions): LifelineOptions {
         `Lifeline: option '${foreign}' needs the ws socket of @lifeline/node; the given WebSocket cannot take it`,
       );
     }
-    return base;
+    return { createHeartbeat, ...options };
   }
+  const { headers, socketOptions, ...rest } = options;
   const wsOptions: Record<string, unknown> = { ...SOCKET_DEFAULTS };
   for (const name of WS_OPTIONS) if (options[name] !== undefined) wsOptions[name] = options[name];
   return {
-    ...base,
+    createHeartbeat,
+    ...rest,
     WebSocket: options.WebSocket ?? NodeSocket,
     extraBinaryTypes: options.extraBinaryTypes ?? ['nodebuffer'],
     heartbeat: options.heartbeat ?? HEARTBEAT_DEFAULT,
