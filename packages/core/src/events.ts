@@ -19,7 +19,7 @@ export interface LifelineEvents<TMessage> {
   open: [info: { attempt: number; downtime: number; protocol: string }];
   /** A socket closed or an attempt failed; `willReconnect` is false when this close is final. */
   close: [info: CloseInfo & { willReconnect: boolean }];
-  /** The next attempt is scheduled `delay` ms from now. */
+  /** The next attempt is scheduled `delay` ms from now; `Infinity` while suspended, until resumed. */
   reconnecting: [info: { attempt: number; delay: number; reason: CloseInfo }];
   /** `reconnect.retries` ran out; Lifeline is closed until `reconnect()`. */
   exhausted: [error: LifelineError];

@@ -131,6 +131,7 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
 
   #loop: AbortController | null = null;
   #sleep: Sleep | null = null;
+  #suspended = false;
   #failures = 0;
   #authRetried = false;
   #nextReason: AttemptReason = 'initial';
@@ -390,6 +391,7 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
       throw new DOMException('Lifeline: cannot reconnect while close() is in progress', 'InvalidStateError');
     }
     this.#failures = 0;
+    this.#suspended = false;
     if (phase === 'idle' || phase === 'closed') {
       this.#start(phase === 'idle' ? 'initial' : 'manual');
       return;
@@ -404,6 +406,35 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
       this.#sleep.wake();
     }
     // otherwise an attempt is already resolving its providers: it is the fresh connection
+  }
+
+  /**
+   * Experimental, for platform packages (a browser going offline, a page entering the back/forward cache):
+   * makes no attempt until `experimental_resume()`. Drops the current socket at once, closing it with
+   * `code` and `reason` when given, then waits with no timer (`waiting`, `delay: Infinity`). The drop is
+   * not a failure: it is not classified and does not count against `reconnect.retries`. Does nothing
+   * unless connecting, open or waiting.
+   * @throws DOMException `InvalidAccessError` or `SyntaxError` for a bad code or reason, as `close()`
+   */
+  experimental_suspend(code?: number, reason?: string): void {
+    const clamped = clampCloseCode(code);
+    checkCloseArguments(clamped, reason);
+    const phase = this.#state.phase;
+    if (phase !== 'connecting' && phase !== 'open' && phase !== 'waiting') return;
+    this.#suspended = true;
+    const connection = this.#connection;
+    if (connection) this.#abandon(connection, undefined, clamped, reason);
+    else this.#sleep?.wake();
+  }
+
+  /**
+   * Experimental, for platform packages (back online, a page shown again): ends a suspension and skips a
+   * running backoff delay, so the next attempt starts now. Unlike `reconnect()`, it leaves a connecting
+   * or open socket alone and keeps the attempt counter.
+   */
+  experimental_resume(): void {
+    this.#suspended = false;
+    this.#sleep?.wake();
   }
 
   /**
@@ -478,6 +509,8 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     this.#stats.attempts++;
     const target = await this.#resolveTarget(context);
     signal.throwIfAborted();
+    if (this.#suspended)
+      throw new AttemptFailed({ phase: 'connect', code: 1006, reason: '', wasClean: false, attempt });
     const connection = this.#dial(target, attempt);
     await Promise.race([connection.ended, connection.whenOpen]);
     await this.#runHandshake(connection);
@@ -596,6 +629,13 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     const info = failure.info;
     if (info.error) this.#reportError(info.error);
 
+    if (this.#suspended) {
+      // the socket suspend() dropped, or an attempt that raced it: nothing to classify or count
+      this.#manualReconnect = false;
+      if (info.phase === 'open') this.#nextReason = 'reconnect';
+      this.#emit('close', { ...info, willReconnect: true });
+      return this.#backoff(info, 0, signal);
+    }
     if (this.#manualReconnect) {
       this.#manualReconnect = false;
       this.#failures = 0;
@@ -626,13 +666,20 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     this.#emit('close', { ...info, willReconnect: true });
     if (decision.refreshCredentials) this.#authRetried = true;
     this.#nextReason = decision.refreshCredentials ? 'auth-failed' : 'reconnect';
+    return this.#backoff(info, decision.delay, signal);
+  }
 
-    const attempt = this.#failures + 1;
-    this.#transition({ phase: 'waiting', attempt, delay: decision.delay });
-    this.#emit('reconnecting', { attempt, delay: decision.delay, reason: info });
-    this.#sleep = new Sleep(this.#timers, decision.delay, signal);
-    await this.#sleep.done;
-    this.#sleep = null;
+  /** Waits `delay` ms before the next attempt; while suspended, until resumed. */
+  async #backoff(reason: CloseInfo, delay: number, signal: AbortSignal): Promise<void> {
+    do {
+      const wait = this.#suspended ? Number.POSITIVE_INFINITY : delay;
+      const attempt = this.#failures + 1;
+      this.#transition({ phase: 'waiting', attempt, delay: wait });
+      this.#emit('reconnecting', { attempt, delay: wait, reason });
+      this.#sleep = new Sleep(this.#timers, wait, signal);
+      await this.#sleep.done;
+      this.#sleep = null;
+    } while (this.#suspended);
   }
 
   /** The default classification, then the application's `shouldReconnect` hook, then the delay. */
@@ -735,15 +782,19 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     connection.fail(new AttemptFailed(info));
   }
 
-  /** Gives up on a connection now (timeout, failed handshake, manual reconnect) without waiting for its close. */
-  #abandon(connection: Connection, error: LifelineError | undefined): void {
+  /**
+   * Gives up on a connection now (timeout, failed handshake, manual reconnect, suspend) without waiting for
+   * its close; with `code`, starts a closing handshake the server sees, but does not wait for it either.
+   */
+  #abandon(connection: Connection, error: LifelineError | undefined, code?: number, reason = ''): void {
     if (connection !== this.#connection) return;
     this.#detach(connection);
     const { socket } = connection;
-    if (socket.terminate) socket.terminate();
+    if (code !== undefined) socket.close(code, reason);
+    else if (socket.terminate) socket.terminate();
     else socket.close();
     // the detached socket's own close event is ignored; this is the one the application sees
-    const close = { code: 1006, reason: '', wasClean: false };
+    const close = { code: code ?? 1006, reason, wasClean: false };
     this.#dispatch('close', () => new LifelineCloseEvent(close));
     const info: CloseInfo = {
       phase: connection.opened ? 'open' : 'connect',

@@ -32,7 +32,7 @@ export function runAttemptLoop(
   });
 }
 
-/** A backoff sleep that `wake()` ends early and an aborting signal rejects. */
+/** A backoff sleep that `wake()` ends early and an aborting signal rejects; `Infinity` only ends that way. */
 export class Sleep {
   readonly done: Promise<void>;
   #wake: () => void = () => {};
@@ -47,10 +47,13 @@ export class Sleep {
         finish();
         reject(signal.reason);
       };
-      const handle = timers.setTimeout(() => {
-        finish();
-        resolve();
-      }, ms);
+      // a timer would fire at once: setTimeout treats Infinity as 0
+      const handle = Number.isFinite(ms)
+        ? timers.setTimeout(() => {
+            finish();
+            resolve();
+          }, ms)
+        : undefined;
       this.#wake = () => {
         finish();
         resolve();

@@ -9,7 +9,7 @@ export type ConnectionState =
   | { readonly phase: 'idle' }
   | { readonly phase: 'connecting'; readonly attempt: number }
   | { readonly phase: 'open'; readonly socket: WebSocketLike; readonly openedAt: number }
-  /** Between attempts: the backoff delay is running. */
+  /** Between attempts: the backoff delay is running; `Infinity` while suspended (e.g. the browser is offline). */
   | { readonly phase: 'waiting'; readonly attempt: number; readonly delay: number }
   /** Only after the application's `close()`. */
   | { readonly phase: 'closing' }
@@ -22,7 +22,8 @@ const allowed: Record<Phase, readonly Phase[]> = {
   idle: ['connecting', 'closing', 'closed'],
   connecting: ['connecting', 'open', 'waiting', 'closing', 'closed'],
   open: ['connecting', 'waiting', 'closing', 'closed'],
-  waiting: ['connecting', 'closing', 'closed'],
+  // waiting -> waiting: a suspension replaced the running delay with an endless one
+  waiting: ['connecting', 'waiting', 'closing', 'closed'],
   closing: ['closed'],
   closed: ['connecting'],
 };
