@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+import { browserCommands } from './test/setup/browser-commands.js';
 
 // Tests import sources through these aliases, so nothing has to be built before `vitest run`
 const source = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
@@ -29,6 +30,8 @@ export default defineConfig({
             enabled: true,
             headless: true,
             screenshotFailures: false,
+            // run in Node beside Playwright: network on/off, and loopback servers the page drives
+            commands: browserCommands,
             instances: [{ browser: 'chromium' }],
             provider: playwright({
               launchOptions: {
