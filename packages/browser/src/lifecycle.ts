@@ -19,8 +19,6 @@ const windowEvents = ['online', 'offline', 'pagehide', 'pageshow'] as const;
  * @returns removes every listener it added
  */
 export function watchPageLifecycle(line: Controls): () => void {
-  // no global event target in server-side rendering; no document in workers, whose scope still fires online/offline
-  const scope = typeof globalThis.addEventListener === 'function' ? globalThis : undefined;
   const doc = globalThis.document;
   const onEvent = (event: Event): void => {
     const { type } = event;
@@ -37,10 +35,12 @@ export function watchPageLifecycle(line: Controls): () => void {
       line.experimental_resume();
     }
   };
-  for (const type of windowEvents) scope?.addEventListener(type, onEvent);
-  doc?.addEventListener('visibilitychange', onEvent);
-  return () => {
-    for (const type of windowEvents) scope?.removeEventListener(type, onEvent);
-    doc?.removeEventListener('visibilitychange', onEvent);
+  const listen = (method: 'addEventListener' | 'removeEventListener') => {
+    // no global event target in server-side rendering; no document in workers, whose scope still has online/offline
+    if (typeof globalThis[method] === 'function')
+      for (const type of windowEvents) globalThis[method](type, onEvent);
+    doc?.[method]('visibilitychange', onEvent);
   };
+  listen('addEventListener');
+  return () => listen('removeEventListener');
 }
