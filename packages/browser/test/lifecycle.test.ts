@@ -105,7 +105,7 @@ test('offline drops the socket at once and makes no attempt until online', async
   expect(log.map((event) => event.kind)).toEqual(['connection', 'close', 'connection']);
 });
 
-test('online starts the next attempt at once, without waiting out the backoff', async () => {
+test('online starts the next attempt at once, without waiting out the backoff', async ({ annotate }) => {
   const server = await startServer();
   // only the online event can explain an attempt within the minute
   const line = browserLine(server.url, { reconnect: { minDelay: 60_000, maxDelay: 60_000, jitter: false } });
@@ -122,6 +122,9 @@ test('online starts the next attempt at once, without waiting out the backoff', 
   const sinceOnline = connectingAt - online.timeStamp;
   expect(sinceOnline).toBeGreaterThanOrEqual(0);
   expect(sinceOnline).toBeLessThan(100);
+  await annotate(
+    `online -> attempt ${sinceOnline.toFixed(1)} ms, -> open ${(performance.now() - online.timeStamp).toFixed(1)} ms`,
+  );
   expect(line.stats.attempts).toBe(2);
 });
 
