@@ -17,6 +17,8 @@ export type ServerEvent =
 
 interface ControlledServer {
   port: number;
+  /** Milliseconds each echo waits: a slow server, for heartbeat deadlines. */
+  echoDelay: number;
   wss: WebSocketServer | null;
   readonly log: ServerEvent[];
   /** Called after every new event; each checks its own condition. */
@@ -42,7 +44,9 @@ async function listen(server: ControlledServer): Promise<void> {
   wss.on('connection', (socket) => {
     record(server, { kind: 'connection' });
     socket.on('message', (data, isBinary) => {
-      socket.send(data, { binary: isBinary });
+      const echo = () => socket.send(data, { binary: isBinary });
+      if (server.echoDelay > 0) setTimeout(echo, server.echoDelay);
+      else echo();
       if (!isBinary) record(server, { kind: 'message', data: data.toString() });
     });
     socket.on('close', (code, reason) => record(server, { kind: 'close', code, reason: reason.toString() }));
@@ -88,7 +92,7 @@ export const browserCommands = {
   /** Starts an echo server on 127.0.0.1 and an OS-chosen port; the test closes it with `serverClose`. */
   serverStart: async (_: BrowserCommandContext): Promise<{ id: string; url: string }> => {
     const id = String(++lastId);
-    const server: ControlledServer = { port: 0, wss: null, log: [], watchers: new Set() };
+    const server: ControlledServer = { port: 0, echoDelay: 0, wss: null, log: [], watchers: new Set() };
     await listen(server);
     servers.set(id, server);
     return { id, url: `ws://127.0.0.1:${server.port}` };
@@ -101,6 +105,11 @@ export const browserCommands = {
   serverListen: (_: BrowserCommandContext, id: string) => listen(serverById(id)),
 
   serverDrop: (_: BrowserCommandContext, id: string) => dropClients(serverById(id)),
+
+  /** Makes every later echo wait `ms` milliseconds. */
+  serverEchoDelay: (_: BrowserCommandContext, id: string, ms: number) => {
+    serverById(id).echoDelay = ms;
+  },
 
   serverLog: (_: BrowserCommandContext, id: string): ServerEvent[] => serverById(id).log,
 

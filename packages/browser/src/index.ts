@@ -1,5 +1,5 @@
 import { Lifeline as CoreLifeline, type LifelineArgs, withDefaults } from '@lifeline/core';
-import { watchPageLifecycle } from './lifecycle.js';
+import { hiddenTimeoutScale, watchPageLifecycle } from './lifecycle.js';
 
 export * from '@lifeline/core';
 export { PAGE_HIDDEN_CODE } from './lifecycle.js';
@@ -13,12 +13,16 @@ export class Lifeline<TMessage = unknown> extends CoreLifeline<TMessage> {
   #unwatch: (() => void) | null;
 
   constructor(...args: LifelineArgs) {
+    const [url, protocols, options] = withDefaults(args, {
+      // looked up at construction, not import, so the module loads where no WebSocket exists (SSR)
+      WebSocket: globalThis.WebSocket,
+      ...(globalThis.location && { baseURL: globalThis.location.href }),
+    });
+    const { heartbeat } = options;
     super(
-      ...withDefaults(args, {
-        // looked up at construction, not import, so the module loads where no WebSocket exists (SSR)
-        WebSocket: globalThis.WebSocket,
-        ...(globalThis.location && { baseURL: globalThis.location.href }),
-      }),
+      url,
+      protocols,
+      heartbeat ? { ...options, heartbeat: { timeoutScale: hiddenTimeoutScale, ...heartbeat } } : options,
     );
     this.#unwatch = watchPageLifecycle(this);
   }

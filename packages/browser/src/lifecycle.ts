@@ -8,14 +8,22 @@ import type { Lifeline } from '@lifeline/core';
 export const PAGE_HIDDEN_CODE = 4001;
 
 /** What the page lifecycle drives. */
-type Controls = Pick<Lifeline, 'experimental_suspend' | 'experimental_resume'>;
+type Controls = Pick<Lifeline, 'experimental_suspend' | 'experimental_resume' | 'probe'>;
+
+/**
+ * The heartbeat's `timeoutScale` in a page: deadlines double while it is hidden, where browsers run
+ * timers late, so a throttled timer is not taken for a silent server.
+ */
+export const hiddenTimeoutScale = (): number => (globalThis.document?.visibilityState === 'hidden' ? 2 : 1);
 
 const windowEvents = ['online', 'offline', 'pagehide', 'pageshow'] as const;
 
 /**
  * Connects the page lifecycle to a Lifeline: `offline` and `pagehide` (into the back/forward cache)
  * drop the socket at once and hold every attempt; `online`, `pageshow` (back from the cache) and the
- * page becoming visible start the next attempt now, unless the browser says it is offline.
+ * page becoming visible start the next attempt now, unless the browser says it is offline. `online`
+ * also pings a connection that is still open (with a heartbeat configured), as the network under it
+ * may have changed.
  * @returns removes every listener it added
  */
 export function watchPageLifecycle(line: Controls): () => void {
@@ -33,6 +41,7 @@ export function watchPageLifecycle(line: Controls): () => void {
       navigator.onLine !== false
     ) {
       line.experimental_resume();
+      if (type === 'online') line.probe();
     }
   };
   const listen = (method: 'addEventListener' | 'removeEventListener') => {

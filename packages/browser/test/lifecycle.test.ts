@@ -1,4 +1,4 @@
-import { Lifeline, type LifelineOptions, PAGE_HIDDEN_CODE } from '@lifeline/browser';
+import { createHeartbeat, Lifeline, type LifelineOptions, PAGE_HIDDEN_CODE } from '@lifeline/browser';
 import { Lifeline as CoreLifeline } from '@lifeline/core';
 import { expect, onTestFinished, test, vi } from 'vitest';
 import { commands } from 'vitest/browser';
@@ -268,4 +268,64 @@ test('close() removes every listener added to the window and the document', asyn
   const removed = taken('remove');
   expect(removed).toHaveLength(again.length);
   expect(removed).toEqual(expect.arrayContaining(again));
+});
+
+/** A 'message' heartbeat against the echo server: the echo of a ping is its pong. */
+function echoHeartbeat(timeout: number, onPong: () => void = () => {}): LifelineOptions {
+  return {
+    createHeartbeat,
+    heartbeat: {
+      mode: 'message',
+      interval: 60_000, // no ping of its own during the test: only probe() sends one
+      timeout,
+      ping: 'ping',
+      isPong: (data) => {
+        if (data !== 'ping') return false;
+        onPong();
+        return true;
+      },
+    },
+  };
+}
+
+test('a hidden page doubles the heartbeat timeout instead of raising a false alarm', async () => {
+  const timeout = 1000;
+  const server = await startServer();
+  let pong = () => {};
+  const line = browserLine(
+    server.url,
+    echoHeartbeat(timeout, () => pong()),
+  );
+  const nextAlarm = () =>
+    new Promise<string>((resolve) => line.once('error', (error) => resolve(error.code)));
+  await nextOpen(line);
+  // the answer takes 1.5 timeouts: dead by the visible deadline, alive by the hidden one
+  await commands.serverEchoDelay(server.id, 1.5 * timeout);
+
+  setVisibility('hidden');
+  const answered = new Promise<string>((resolve) => (pong = () => resolve('pong')));
+  const sentAt = performance.now();
+  line.probe();
+  expect(await Promise.race([answered, nextAlarm()])).toBe('pong');
+  expect(performance.now() - sentAt).toBeGreaterThanOrEqual(1.5 * timeout);
+  expect(line.state.phase).toBe('open');
+  expect(line.stats.attempts).toBe(1);
+
+  // the same silence while visible is an alarm, raised at the plain deadline
+  setVisibility('visible');
+  const alarm = nextAlarm();
+  const visibleSentAt = performance.now();
+  line.probe();
+  expect(await alarm).toBe('ERR_HEARTBEAT_TIMEOUT');
+  expect(performance.now() - visibleSentAt).toBeLessThan(1.5 * timeout);
+});
+
+test('online pings a connection that is still open', async () => {
+  const server = await startServer();
+  const line = browserLine(server.url, echoHeartbeat(5000));
+  await nextOpen(line);
+  // the browser fires online after a network change the open socket may not have survived
+  window.dispatchEvent(new Event('online'));
+  const log = await commands.serverWaitFor(server.id, 'message', 1);
+  expect(log.at(-1)).toEqual({ kind: 'message', data: 'ping' });
 });
