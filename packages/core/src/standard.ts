@@ -87,5 +87,10 @@ export function clampCloseCode(code: unknown): number | undefined {
   if (code === undefined) return undefined;
   const value = Number(code);
   if (Number.isNaN(value)) return 0;
-  return Math.min(65535, Math.max(0, Math.round(value)));
+  const clamped = Math.min(65535, Math.max(0, value));
+  // WebIDL rounds ties to even, so close(1000.5) is close(1000), not the forbidden 1001
+  const floor = Math.floor(clamped);
+  const fraction = clamped - floor;
+  if (fraction > 0.5 || (fraction === 0.5 && floor % 2 === 1)) return floor + 1;
+  return floor;
 }
