@@ -62,6 +62,9 @@ type Listener<TMessage, K extends keyof LifelineEvents<TMessage>> = (
   ...args: LifelineEvents<TMessage>[K]
 ) => void;
 
+/** The fields of a standard close event, as a socket reports them. */
+type CloseFields = Pick<CloseInfo, 'code' | 'reason' | 'wasClean'>;
+
 interface Target {
   readonly url: string;
   readonly protocols: string[];
@@ -72,6 +75,8 @@ interface Target {
 interface Connection {
   readonly socket: WebSocketLike;
   readonly attempt: number;
+  /** The attempt loop this connection belongs to. */
+  readonly signal: AbortSignal;
   /** Resolves when the socket opens. */
   readonly whenOpen: Promise<void>;
   /** Rejects (with AttemptFailed) when the socket fails or closes. */
@@ -488,8 +493,9 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
       (failure) => this.#onFailure(failure, loop.signal),
       loop.signal,
     ).catch((error: unknown) => {
-      // an abort means close() or a restart took over; anything else is a final decision
-      if (loop.signal.aborted) return;
+      // aborted: close() took over; replaced: a final close was settled already (#fail), and a handler
+      // may have called reconnect() since. Anything else is unexpected.
+      if (loop.signal.aborted || this.#loop !== loop) return;
       this.#loop = null;
       this.#finishFinal(error instanceof LifelineError ? error : wrapError('ERR_CONNECT_FAILED', error));
     });
@@ -507,39 +513,50 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     const context: AttemptContext = { attempt, reason: this.#nextReason };
     this.#transition({ phase: 'connecting', attempt });
     this.#stats.attempts++;
-    const target = await this.#resolveTarget(context);
-    signal.throwIfAborted();
-    if (this.#suspended)
-      throw new AttemptFailed({ phase: 'connect', code: 1006, reason: '', wasClean: false, attempt });
-    const connection = this.#dial(target, attempt);
+    const target = await this.#resolveTarget(context, signal);
+    if (this.#suspended) {
+      // suspended while the providers ran: no socket now; the attempt waits for resume() like any other
+      throw this.#fail(
+        { phase: 'connect', code: 1006, reason: '', wasClean: false, attempt },
+        undefined,
+        signal,
+      );
+    }
+    const connection = this.#dial(target, attempt, signal);
     await Promise.race([connection.ended, connection.whenOpen]);
     await this.#runHandshake(connection);
     signal.throwIfAborted();
+    // the socket may have closed while its open was handled; that close has settled what follows
+    if (connection !== this.#connection) await connection.ended;
     this.#becomeOpen(connection);
     await connection.ended;
   }
 
-  async #resolveTarget(context: AttemptContext): Promise<Target> {
+  async #resolveTarget(context: AttemptContext, signal: AbortSignal): Promise<Target> {
     try {
       const [url, protocols, socketOptions] = await Promise.all([
         resolve(this.#urlProvider, context),
         resolve(this.#protocolsProvider, context),
         resolve(this.#options.socketOptions, context),
       ]);
+      signal.throwIfAborted();
       const parsed = parseWebSocketUrl(url, this.#options.baseURL);
       this.#setUrl(parsed);
       return { url: parsed.href, protocols: checkProtocols(protocols ?? undefined), socketOptions };
     } catch (cause) {
+      // close() while a provider ran: the attempt is over, and neither its URL nor its failure matters now
+      signal.throwIfAborted();
       throw this.#failBeforeSocket(
         context.attempt,
         'ERR_PROVIDER_FAILED',
         'a url, protocols or socket options provider failed',
         cause,
+        signal,
       );
     }
   }
 
-  #dial(target: Target, attempt: number): Connection {
+  #dial(target: Target, attempt: number, signal: AbortSignal): Connection {
     let socket: WebSocketLike;
     try {
       socket = new this.#WebSocket(target.url, target.protocols, target.socketOptions);
@@ -550,6 +567,7 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
         'ERR_CONNECT_FAILED',
         `could not create a WebSocket for ${redact(target.url)}`,
         cause,
+        signal,
       );
     }
     let fail!: (failure: AttemptFailed) => void;
@@ -562,6 +580,7 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     const connection: Connection = {
       socket,
       attempt,
+      signal,
       whenOpen: new Promise((resolve) => {
         markOpen = resolve;
       }),
@@ -622,64 +641,113 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     this.#dispatch('open', () => new Event('open'));
   }
 
-  /** Decides what follows a failure: throws to stop, or sleeps the backoff delay (awaited by p-retry). */
+  /**
+   * Carries out what `#fail` decided for a failed attempt or a closed connection: throws to end the loop, or
+   * sleeps the backoff delay (p-retry awaits this, then starts the next attempt).
+   */
   async #onFailure(failure: AttemptFailed, signal: AbortSignal): Promise<void> {
     if (!(failure instanceof AttemptFailed)) throw wrapError('ERR_CONNECT_FAILED', failure);
     if (signal.aborted) throw signal.reason;
-    const info = failure.info;
-    if (info.error) this.#reportError(info.error);
+    if (failure.stop) throw failure.stop;
+    await this.#sleepOut();
+    // suspended meanwhile (offline, a page in the back/forward cache): no attempt until resumed
+    while (this.#suspended) {
+      this.#announceWaiting(this.#startWaiting(0, signal), failure.info);
+      await this.#sleepOut();
+    }
+  }
 
+  /**
+   * Settles a failed attempt or a closed connection at once: decides what follows and moves to that state
+   * before any event goes out. The standard's `close` event sees the next readyState (CONNECTING while
+   * waiting, CLOSED when final), and a handler that calls `close()` or `reconnect()` acts on the new state.
+   * @param socketClose what the socket itself reported, for the standard `close` event; undefined when no
+   * socket was made (a provider failed), so there is no such event
+   * @returns the rejection that ends the attempt, carrying the error that stops the loop, if it stops
+   */
+  #fail(info: CloseInfo, socketClose: CloseFields | undefined, signal: AbortSignal): AttemptFailed {
+    this.#stats.lastClose = info;
+    const next = this.#next(info);
+    // the socket's own event first, then what Lifeline makes of it
+    const dispatchClose = () => {
+      if (socketClose) this.#dispatch('close', () => new LifelineCloseEvent(socketClose));
+      if (info.error) this.#reportError(info.error);
+    };
+    if ('stop' in next) {
+      this.#loop = null;
+      // set before the state event, so opened() rejects with this error as the cause
+      this.#stats.lastError = next.stop;
+      this.#transition({ phase: 'closed', code: info.code, reason: info.reason });
+      this.#outbound.rejectWaiters(next.stop);
+      dispatchClose();
+      if (next.stop.code === 'ERR_RETRIES_EXHAUSTED') this.#emit('exhausted', next.stop);
+      this.#reportError(next.stop);
+      this.#emit('close', { ...info, willReconnect: false });
+      return new AttemptFailed(info, next.stop);
+    }
+    const waiting = this.#startWaiting(next.delay, signal);
+    dispatchClose();
+    this.#emit('close', { ...info, willReconnect: true });
+    this.#announceWaiting(waiting, info);
+    return new AttemptFailed(info);
+  }
+
+  /**
+   * Moves to `waiting` and starts the sleep (endless while suspended) before anyone hears of it, so a
+   * `reconnect()` or `experimental_resume()` from a handler cuts it short.
+   */
+  #startWaiting(delay: number, signal: AbortSignal): ConnectionState & { phase: 'waiting' } {
+    const wait = this.#suspended ? Number.POSITIVE_INFINITY : delay;
+    const waiting = { phase: 'waiting', attempt: this.#failures + 1, delay: wait } as const;
+    this.#transition(waiting);
+    this.#sleep = new Sleep(this.#timers, wait, signal);
+    return waiting;
+  }
+
+  /** Announces the attempt `waiting` scheduled, unless a handler closed or restarted meanwhile. */
+  #announceWaiting(waiting: ConnectionState & { phase: 'waiting' }, reason: CloseInfo): void {
+    if (this.#state !== waiting) return;
+    this.#emit('reconnecting', { attempt: waiting.attempt, delay: waiting.delay, reason });
+  }
+
+  /** Waits for the running sleep, if any, to end. */
+  async #sleepOut(): Promise<void> {
+    const sleep = this.#sleep;
+    await sleep?.done;
+    if (this.#sleep === sleep) this.#sleep = null;
+  }
+
+  /** What follows a close: the delay before the next attempt, or the error that stops. Updates the counters. */
+  #next(info: CloseInfo): { delay: number } | { stop: LifelineError } {
     if (this.#suspended) {
       // the socket suspend() dropped, or an attempt that raced it: nothing to classify or count
       this.#manualReconnect = false;
       if (info.phase === 'open') this.#nextReason = 'reconnect';
-      this.#emit('close', { ...info, willReconnect: true });
-      return this.#backoff(info, 0, signal);
+      return { delay: 0 };
     }
     if (this.#manualReconnect) {
       this.#manualReconnect = false;
       this.#failures = 0;
       this.#nextReason = 'manual';
-      this.#emit('close', { ...info, willReconnect: true });
-      return;
+      return { delay: 0 };
     }
-
     this.#failures++;
     const decision = this.#decide(info);
     if (!decision.retry) {
-      this.#emit('close', { ...info, willReconnect: false });
-      throw new LifelineError(decision.code, decision.why, {
-        cause: info.error,
-        ...(info.response && { response: info.response }),
-      });
+      return {
+        stop: new LifelineError(decision.code, decision.why, {
+          cause: info.error,
+          ...(info.response && { response: info.response }),
+        }),
+      };
     }
     if (this.#failures > this.#policy.retries) {
-      this.#emit('close', { ...info, willReconnect: false });
-      const error = new LifelineError(
-        'ERR_RETRIES_EXHAUSTED',
-        `gave up after ${this.#failures} consecutive failed attempts (reconnect.retries is ${this.#policy.retries})`,
-        { cause: info.error },
-      );
-      this.#emit('exhausted', error);
-      throw error;
+      const why = `gave up after ${this.#failures} consecutive failed attempts (reconnect.retries is ${this.#policy.retries})`;
+      return { stop: new LifelineError('ERR_RETRIES_EXHAUSTED', why, { cause: info.error }) };
     }
-    this.#emit('close', { ...info, willReconnect: true });
     if (decision.refreshCredentials) this.#authRetried = true;
     this.#nextReason = decision.refreshCredentials ? 'auth-failed' : 'reconnect';
-    return this.#backoff(info, decision.delay, signal);
-  }
-
-  /** Waits `delay` ms before the next attempt; while suspended, until resumed. */
-  async #backoff(reason: CloseInfo, delay: number, signal: AbortSignal): Promise<void> {
-    do {
-      const wait = this.#suspended ? Number.POSITIVE_INFINITY : delay;
-      const attempt = this.#failures + 1;
-      this.#transition({ phase: 'waiting', attempt, delay: wait });
-      this.#emit('reconnecting', { attempt, delay: wait, reason });
-      this.#sleep = new Sleep(this.#timers, wait, signal);
-      await this.#sleep.done;
-      this.#sleep = null;
-    } while (this.#suspended);
+    return { delay: decision.delay };
   }
 
   /** The default classification, then the application's `shouldReconnect` hook, then the delay. */
@@ -760,7 +828,6 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
       connection.fail(new AttemptFailed({ phase: 'open', ...close, attempt: 0 }));
       return;
     }
-    this.#dispatch('close', () => new LifelineCloseEvent(close));
     const { upgradeResponse: response, failCode } = connection.socket;
     const info: CloseInfo = {
       phase: connection.opened ? 'open' : 'connect',
@@ -778,8 +845,7 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
         ),
       }),
     };
-    this.#stats.lastClose = info;
-    connection.fail(new AttemptFailed(info));
+    connection.fail(this.#fail(info, close, connection.signal));
   }
 
   /**
@@ -793,17 +859,17 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     if (code !== undefined) socket.close(code, reason);
     else if (socket.terminate) socket.terminate();
     else socket.close();
-    // the detached socket's own close event is ignored; this is the one the application sees
-    const close = { code: code ?? 1006, reason, wasClean: false };
-    this.#dispatch('close', () => new LifelineCloseEvent(close));
+    // the detached socket's own close event is ignored; this one (1006, or the code sent) is what the
+    // application sees
     const info: CloseInfo = {
       phase: connection.opened ? 'open' : 'connect',
-      ...close,
+      code: code ?? 1006,
+      reason,
+      wasClean: false,
       attempt: connection.opened ? 0 : connection.attempt,
       ...(error && { error }),
     };
-    this.#stats.lastClose = info;
-    connection.fail(new AttemptFailed(info));
+    connection.fail(this.#fail(info, info, connection.signal));
   }
 
   /** Detaches a socket: its late events are ignored, and a no-op `onerror` keeps a late error from crashing Node. */
@@ -852,8 +918,17 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     this.#dispatch('close', () => new LifelineCloseEvent(close));
   }
 
-  /** A fatal close or exhausted retries: closed until `reconnect()`, the queue kept for it. */
+  /**
+   * The attempt loop ended on an unexpected error (a platform socket that threw, or a bug): closed until
+   * `reconnect()`, the queue kept for it, and no socket left running. Fatal closes and exhausted retries
+   * are settled by `#fail` instead.
+   */
   #finishFinal(error: LifelineError): void {
+    const connection = this.#connection;
+    if (connection) {
+      this.#detach(connection);
+      connection.socket.close();
+    }
     const last = this.#stats.lastClose;
     this.#reportError(error);
     this.#transition({ phase: 'closed', code: last?.code ?? 1006, reason: last?.reason ?? '' });
@@ -871,6 +946,7 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     code: LifelineErrorCode,
     message: string,
     cause: unknown,
+    signal: AbortSignal,
   ): AttemptFailed {
     const info: CloseInfo = {
       phase: 'connect',
@@ -884,8 +960,7 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
         { cause },
       ),
     };
-    this.#stats.lastClose = info;
-    return new AttemptFailed(info);
+    return this.#fail(info, undefined, signal);
   }
 
   // ---- plumbing ----

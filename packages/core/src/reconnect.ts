@@ -5,10 +5,13 @@ import type { Timers } from './ports.js';
 /** An attempt that failed, or a connection that closed: what the attempt loop retries on. */
 export class AttemptFailed extends Error {
   readonly info: CloseInfo;
+  /** Set when the failure was judged final: the error that ends the attempt loop. */
+  readonly stop: Error | undefined;
 
-  constructor(info: CloseInfo) {
+  constructor(info: CloseInfo, stop?: Error) {
     super(info.error?.message ?? `closed with code ${info.code}`);
     this.info = info;
+    this.stop = stop;
   }
 }
 
@@ -39,6 +42,11 @@ export class Sleep {
 
   constructor(timers: Timers, ms: number, signal: AbortSignal) {
     this.done = new Promise((resolve, reject) => {
+      // no delay (a manual reconnect, or jitter that drew 0): the next attempt needs no timer turn
+      if (ms <= 0) {
+        resolve();
+        return;
+      }
       const finish = () => {
         timers.clearTimeout(handle);
         signal.removeEventListener('abort', onAbort);
@@ -60,6 +68,9 @@ export class Sleep {
       };
       signal.addEventListener('abort', onAbort, { once: true });
     });
+    // the attempt loop awaits `done` a few microtasks after the sleep starts; a close() in between must not
+    // count as an unhandled rejection
+    this.done.catch(() => {});
   }
 
   /** Ends the sleep now: the next attempt starts at once. */

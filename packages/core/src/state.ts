@@ -18,10 +18,11 @@ export type ConnectionState =
 
 export type Phase = ConnectionState['phase'];
 
+// Every close goes through `waiting` (even a manual reconnect, with no delay) or ends in `closed`
 const allowed: Record<Phase, readonly Phase[]> = {
-  idle: ['connecting', 'closing', 'closed'],
-  connecting: ['connecting', 'open', 'waiting', 'closing', 'closed'],
-  open: ['connecting', 'waiting', 'closing', 'closed'],
+  idle: ['connecting', 'closing'],
+  connecting: ['open', 'waiting', 'closing', 'closed'],
+  open: ['waiting', 'closing', 'closed'],
   // waiting -> waiting: a suspension replaced the running delay with an endless one
   waiting: ['connecting', 'waiting', 'closing', 'closed'],
   closing: ['closed'],

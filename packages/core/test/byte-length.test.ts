@@ -50,7 +50,12 @@ describe('byteLength', () => {
 
 describe('isBinary', () => {
   test('accepts ArrayBuffer, views and Blob', () => {
-    for (const value of [new ArrayBuffer(1), new Uint16Array(1), new DataView(new ArrayBuffer(1)), new Blob()]) {
+    for (const value of [
+      new ArrayBuffer(1),
+      new Uint16Array(1),
+      new DataView(new ArrayBuffer(1)),
+      new Blob(),
+    ]) {
       expect(isBinary(value)).toBe(true);
     }
   });

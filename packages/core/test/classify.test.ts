@@ -39,11 +39,14 @@ describe('classify: close codes', () => {
 });
 
 describe('classify: refused upgrades', () => {
-  test.each([400, 403, 404, 426, 301, 302, 405, 410, 418])('HTTP %i stops with ERR_HANDSHAKE_REJECTED', (status) => {
-    const decision = decide(refused(status));
-    expect(decision).toMatchObject({ retry: false, code: 'ERR_HANDSHAKE_REJECTED' });
-    expect(decision.retry === false && decision.why).toContain(String(status));
-  });
+  test.each([400, 403, 404, 426, 301, 302, 405, 410, 418])(
+    'HTTP %i stops with ERR_HANDSHAKE_REJECTED',
+    (status) => {
+      const decision = decide(refused(status));
+      expect(decision).toMatchObject({ retry: false, code: 'ERR_HANDSHAKE_REJECTED' });
+      expect(decision.retry === false && decision.why).toContain(String(status));
+    },
+  );
 
   test.each([408, 500, 502, 504])('HTTP %i retries', (status) => {
     expect(decide(refused(status))).toEqual({ retry: true, minDelay: 0, refreshCredentials: false });
@@ -70,13 +73,18 @@ describe('classify: refused upgrades', () => {
 
   test('Retry-After is capped by maxRetryAfter', () => {
     expect(decide(refused(429, { 'retry-after': '86400' }))).toMatchObject({ minDelay: MAX_RETRY_AFTER });
-    expect(classify(refused(429, { 'retry-after': '60' }), false, 5000, NOW)).toMatchObject({ minDelay: 5000 });
+    expect(classify(refused(429, { 'retry-after': '60' }), false, 5000, NOW)).toMatchObject({
+      minDelay: 5000,
+    });
   });
 });
 
 describe('classify: server advice in a JSON close reason', () => {
   test('{"reconnect": false} stops, whatever the code', () => {
-    expect(decide(closed(1000, '{"reconnect":false}'))).toMatchObject({ retry: false, code: 'ERR_FATAL_CLOSE' });
+    expect(decide(closed(1000, '{"reconnect":false}'))).toMatchObject({
+      retry: false,
+      code: 'ERR_FATAL_CLOSE',
+    });
     expect(decide(closed(4000, '{"reconnect": false}'))).toMatchObject({ retry: false });
   });
 

@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { type DropReason, OutboundQueue, type QueuedMessage, type QueueOptions } from '../src/outbound-queue.js';
+import {
+  type DropReason,
+  OutboundQueue,
+  type QueuedMessage,
+  type QueueOptions,
+} from '../src/outbound-queue.js';
 
 const message = (value: string, bytes = value.length): QueuedMessage => ({
   value,

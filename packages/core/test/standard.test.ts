@@ -29,7 +29,9 @@ describe('parseWebSocketUrl', () => {
   });
 
   test('resolves a relative URL against the base', () => {
-    expect(parseWebSocketUrl('/socket', 'https://example.com/app/page').href).toBe('wss://example.com/socket');
+    expect(parseWebSocketUrl('/socket', 'https://example.com/app/page').href).toBe(
+      'wss://example.com/socket',
+    );
   });
 
   test.each(['not a url', 'ws://', 'http://[::1', '', '/relative-without-base'])(
@@ -41,21 +43,26 @@ describe('parseWebSocketUrl', () => {
     },
   );
 
-  test.each(['ftp://example.com', 'file:///tmp/x', 'javascript:alert(1)', 'data:text/plain,x', 'mailto:a@b.c'])(
-    'a scheme other than ws, wss, http, https (%s) is a SyntaxError',
-    (input) => {
-      const error = domException(() => parseWebSocketUrl(input));
-      expect(error.name).toBe('SyntaxError');
-      expect(error.message).toContain(`'${input.split(':')[0]}' is not allowed`);
-    },
-  );
+  test.each([
+    'ftp://example.com',
+    'file:///tmp/x',
+    'javascript:alert(1)',
+    'data:text/plain,x',
+    'mailto:a@b.c',
+  ])('a scheme other than ws, wss, http, https (%s) is a SyntaxError', (input) => {
+    const error = domException(() => parseWebSocketUrl(input));
+    expect(error.name).toBe('SyntaxError');
+    expect(error.message).toContain(`'${input.split(':')[0]}' is not allowed`);
+  });
 
-  test.each(['ws://example.com/#frag', 'ws://example.com/#', 'ws://example.com#', 'https://example.com/?q#x'])(
-    'a fragment, even an empty one, is a SyntaxError: %s',
-    (input) => {
-      expect(domException(() => parseWebSocketUrl(input)).name).toBe('SyntaxError');
-    },
-  );
+  test.each([
+    'ws://example.com/#frag',
+    'ws://example.com/#',
+    'ws://example.com#',
+    'https://example.com/?q#x',
+  ])('a fragment, even an empty one, is a SyntaxError: %s', (input) => {
+    expect(domException(() => parseWebSocketUrl(input)).name).toBe('SyntaxError');
+  });
 });
 
 describe('checkProtocols', () => {
@@ -92,15 +99,14 @@ describe('checkProtocols', () => {
     expect(domException(() => checkProtocols([42 as unknown as string])).name).toBe('SyntaxError');
   });
 
-  test.each([
-    [['chat', 'chat']],
-    [['chat', 'CHAT']],
-    [['a', 'b', 'Chat', 'cHaT']],
-  ])('duplicates, compared without case, are a SyntaxError: %j', (protocols) => {
-    const error = domException(() => checkProtocols(protocols));
-    expect(error.name).toBe('SyntaxError');
-    expect(error.message).toContain('is duplicated');
-  });
+  test.each([[['chat', 'chat']], [['chat', 'CHAT']], [['a', 'b', 'Chat', 'cHaT']]])(
+    'duplicates, compared without case, are a SyntaxError: %j',
+    (protocols) => {
+      const error = domException(() => checkProtocols(protocols));
+      expect(error.name).toBe('SyntaxError');
+      expect(error.message).toContain('is duplicated');
+    },
+  );
 });
 
 describe('checkCloseArguments', () => {

@@ -1,0 +1,44 @@
+import { Lifeline, type LifelineOptions } from '@lifeline/core';
+import { onTestFinished } from 'vitest';
+import { FakeNetwork } from '../../../test/helpers/fake-network.js';
+
+export const FAKE_URL = 'ws://fake.test/socket';
+
+/** The timer functions backoff tests fake; setImmediate and queueMicrotask stay real. */
+export const FAKED_TIMERS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] as const;
+
+/** A core Lifeline on a FakeNetwork, closed when the test ends. */
+export function fakeLine(
+  options: LifelineOptions = {},
+  url: ConstructorParameters<typeof Lifeline>[0] = FAKE_URL,
+) {
+  const net = new FakeNetwork();
+  const line = new Lifeline(url, { WebSocket: net.WebSocket, ...options });
+  onTestFinished(() => line.close());
+  return { net, line };
+}
+
+/**
+ * Records every event of a Lifeline, extension and standard, as short strings in the order they fire:
+ * `state:waiting`, `close:1006:retry`, `reconnecting:2:50`, `error:ERR_CONNECT_FAILED`, `exhausted`,
+ * `open:1`, and for standard events `onopen`, `onerror`, `onmessage:data`, `onclose:code:wasClean`.
+ * Standard events also record the readyState they were dispatched in (`@0`..`@3`).
+ */
+export function record(line: Lifeline): string[] {
+  const log: string[] = [];
+  line.on('state', (state) => log.push(`state:${state.phase}`));
+  line.on('open', ({ attempt }) => log.push(`open:${attempt}`));
+  line.on('close', ({ code, willReconnect }) =>
+    log.push(`close:${code}:${willReconnect ? 'retry' : 'final'}`),
+  );
+  line.on('reconnecting', ({ attempt, delay }) => log.push(`reconnecting:${attempt}:${delay}`));
+  line.on('exhausted', () => log.push('exhausted'));
+  line.on('error', (error) => log.push(`error:${error.code}`));
+  line.addEventListener('open', () => log.push(`onopen@${line.readyState}`));
+  line.addEventListener('error', () => log.push(`onerror@${line.readyState}`));
+  line.addEventListener('message', (event) => log.push(`onmessage:${String(event.data)}`));
+  line.addEventListener('close', (event) =>
+    log.push(`onclose:${event.code}:${event.wasClean}@${line.readyState}`),
+  );
+  return log;
+}
