@@ -290,10 +290,13 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
    */
   close(code?: number, reason?: string): void {
     const clamped = clampCloseCode(code);
-    checkCloseArguments(clamped, reason === undefined ? undefined : String(reason));
+    const text = reason === undefined ? undefined : String(reason);
+    checkCloseArguments(clamped, text);
     const phase = this.#state.phase;
     if (phase === 'closing') return;
     this.#stopLoop();
+    // before the queue empties: dropped messages are not "drained"
+    this.#outbound.rejectWaiters(this.#closedError());
     this.#outbound.dropQueued('closed');
     if (phase === 'closed') return;
     this.#transition({ phase: 'closing' });
@@ -301,11 +304,13 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     if (connection) {
       // the socket's own close event finishes the job, with its real code (1006 if it was still connecting)
       clearConnectTimer(connection, this.#timers);
-      connection.socket.close(clamped, reason);
+      // a send() from now on is dropped with a `drop` event, not handed to a socket that discards it
+      this.#outbound.attach(null);
+      connection.socket.close(clamped, text);
       return;
     }
     // no socket (waiting, or resolving providers): fail "the connection" as the standard does for CONNECTING
-    queueMicrotask(() => this.#finishClose({ code: 1006, reason: '', wasClean: false }));
+    queueMicrotask(() => this.#finishClose({ code: 1006, reason: '', wasClean: false }, false));
   }
 
   // ---- the standard events ----
@@ -823,7 +828,7 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     this.#detach(connection);
     const close = { code: event.code, reason: event.reason, wasClean: event.wasClean };
     if (this.#state.phase === 'closing') {
-      this.#finishClose(close);
+      this.#finishClose(close, connection.opened);
       // ends the attempt loop's wait; the loop was aborted, so nothing follows
       connection.fail(new AttemptFailed({ phase: 'open', ...close, attempt: 0 }));
       return;
@@ -907,12 +912,15 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
 
   // ---- endings ----
 
-  /** The end of `close()`: one close event, with the code the socket reported (or 1006 when there was none). */
-  #finishClose(close: { code: number; reason: string; wasClean: boolean }): void {
+  /**
+   * The end of `close()`: one close event, with the code the socket reported (or 1006 when there was none).
+   * @param opened whether the socket that closed had opened
+   */
+  #finishClose(close: { code: number; reason: string; wasClean: boolean }, opened: boolean): void {
     if (this.#state.phase !== 'closing') return;
     this.#transition({ phase: 'closed', code: close.code, reason: close.reason });
     this.#outbound.rejectWaiters(this.#closedError());
-    const info: CloseInfo = { phase: 'open', ...close, attempt: 0 };
+    const info: CloseInfo = { phase: opened ? 'open' : 'connect', ...close, attempt: 0 };
     this.#stats.lastClose = info;
     this.#emit('close', { ...info, willReconnect: false });
     this.#dispatch('close', () => new LifelineCloseEvent(close));
