@@ -309,8 +309,12 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
       connection.socket.close(clamped, text);
       return;
     }
-    // no socket (waiting, or resolving providers): fail "the connection" as the standard does for CONNECTING
-    queueMicrotask(() => this.#finishClose({ code: 1006, reason: '', wasClean: false }, false));
+    // no socket (idle, waiting, or resolving providers), yet readyState was CONNECTING: fail "the
+    // connection" as the standard does for a connecting socket, with an error event and then close 1006
+    queueMicrotask(() => {
+      this.#dispatch('error', () => new LifelineErrorEvent(undefined));
+      this.#finishClose({ code: 1006, reason: '', wasClean: false }, false);
+    });
   }
 
   // ---- the standard events ----

@@ -1,0 +1,251 @@
+import { isLifelineError, type LifelineCloseEvent } from '@lifeline/core';
+import { beforeEach, describe, expect, onTestFinished, test, vi } from 'vitest';
+import { nextEvent } from '../../../test/helpers/server.js';
+import { FAKED_TIMERS, fakeLine, record } from './harness.js';
+
+// close() must be final: fake timers let every backoff delay there could be elapse, to show none follows
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: [...FAKED_TIMERS] });
+  onTestFinished(() => {
+    vi.useRealTimers();
+  });
+});
+
+const AN_HOUR = 3_600_000;
+
+/** Standard close events dispatched from now on. */
+function closeEvents(line: EventTarget): LifelineCloseEvent[] {
+  const events: LifelineCloseEvent[] = [];
+  line.addEventListener('close', (event) => events.push(event as LifelineCloseEvent));
+  return events;
+}
+
+describe('close() is final in every phase: no attempt after it, exactly one close event', () => {
+  test('idle (autoConnect: false): error, then close 1006, and no socket ever', async () => {
+    const { net, line } = fakeLine({ autoConnect: false });
+    const log = record(line);
+    line.close();
+    expect(line.readyState).toBe(line.CLOSING);
+    await vi.advanceTimersByTimeAsync(AN_HOUR);
+    expect(log).toEqual(['state:closing', 'onerror@2', 'state:closed', 'close:1006:final', 'onclose:1006:false@3']);
+    expect(net.sockets).toHaveLength(0);
+    line.open();
+    expect(line.readyState).toBe(line.CONNECTING);
+    await net.nextSocket();
+  });
+
+  test('connecting, before the socket exists (an async url provider is pending)', async () => {
+    let resolveUrl!: (url: string) => void;
+    const url = vi.fn(() => new Promise<string>((resolve) => (resolveUrl = resolve)));
+    const { net, line } = fakeLine({}, url);
+    const log = record(line);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(url).toHaveBeenCalledTimes(1);
+    line.close(4000, 'bye');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(log).toEqual(['state:closing', 'onerror@2', 'state:closed', 'close:1006:final', 'onclose:1006:false@3']);
+    resolveUrl('ws://fake.test/late');
+    await vi.advanceTimersByTimeAsync(AN_HOUR);
+    expect(net.sockets).toHaveLength(0);
+    expect(url).toHaveBeenCalledTimes(1);
+    expect(line.url).toBe('');
+    expect(log).toHaveLength(5);
+  });
+
+  test('connecting, before the socket exists, when the pending provider then rejects: nothing is reported', async () => {
+    let rejectUrl!: (error: Error) => void;
+    const { net, line } = fakeLine({}, () => new Promise<string>((_, reject) => (rejectUrl = reject)));
+    await vi.advanceTimersByTimeAsync(0);
+    line.close();
+    await vi.advanceTimersByTimeAsync(0);
+    const log = record(line);
+    const lastClose = line.stats.lastClose;
+    rejectUrl(new Error('token service down'));
+    await vi.advanceTimersByTimeAsync(AN_HOUR);
+    expect(log).toEqual([]);
+    expect(line.stats.lastClose).toBe(lastClose);
+    expect(net.sockets).toHaveLength(0);
+  });
+
+  test('connecting, with a socket: the socket is closed and its own 1006 is the one close event', async () => {
+    const { net, line } = fakeLine();
+    const socket = await net.nextSocket();
+    const log = record(line);
+    line.close(1000, 'never mind');
+    expect(socket.closeCalls).toEqual([[1000, 'never mind']]);
+    expect(line.readyState).toBe(line.CLOSING);
+    // every platform fails a connecting socket that is closed: error, then close 1006
+    socket.refuse();
+    await vi.advanceTimersByTimeAsync(AN_HOUR);
+    expect(log).toEqual(['state:closing', 'onerror@2', 'state:closed', 'close:1006:final', 'onclose:1006:false@3']);
+    expect(net.sockets).toHaveLength(1);
+  });
+
+  test('connecting, with a socket: its late open is ignored', async () => {
+    const { net, line } = fakeLine();
+    const socket = await net.nextSocket();
+    line.close();
+    socket.refuse();
+    const log = record(line);
+    socket.open();
+    socket.receive('late');
+    await vi.advanceTimersByTimeAsync(AN_HOUR);
+    expect(log).toEqual([]);
+    expect(line.readyState).toBe(line.CLOSED);
+  });
+
+  test('open: the close handshake runs, and the close event carries the real code and reason', async () => {
+    const { net, line } = fakeLine();
+    const socket = await net.nextSocket();
+    socket.open();
+    await nextEvent(line, 'open');
+    const log = record(line);
+    const closes = closeEvents(line);
+    line.close(4001, 'done here');
+    expect(socket.closeCalls).toEqual([[4001, 'done here']]);
+    expect(line.readyState).toBe(line.CLOSING);
+    socket.serverClose(4001, 'done here');
+    await vi.advanceTimersByTimeAsync(AN_HOUR);
+    expect(log).toEqual(['state:closing', 'state:closed', 'close:4001:final', 'onclose:4001:true@3']);
+    expect(closes.map(({ code, reason, wasClean }) => ({ code, reason, wasClean }))).toEqual([
+      { code: 4001, reason: 'done here', wasClean: true },
+    ]);
+    expect(line.state).toEqual({ phase: 'closed', code: 4001, reason: 'done here' });
+    expect(net.sockets).toHaveLength(1);
+  });
+
+  test('open: the extension close event says the connection was open', async () => {
+    const { net, line } = fakeLine();
+    const socket = await net.nextSocket();
+    socket.open();
+    await nextEvent(line, 'open');
+    const closed = nextEvent(line, 'close');
+    line.close();
+    socket.serverClose(1005);
+    expect((await closed)[0]).toMatchObject({ phase: 'open', code: 1005, willReconnect: false });
+  });
+
+  test('waiting: error, then close 1006, and the pending attempt never starts', async () => {
+    const { net, line } = fakeLine({ reconnect: { minDelay: 1000, jitter: false } });
+    const socket = await net.nextSocket();
+    socket.open();
+    await nextEvent(line, 'open');
+    socket.serverClose(1001);
+    expect(line.state.phase).toBe('waiting');
+    const log = record(line);
+    line.close();
+    await vi.advanceTimersByTimeAsync(AN_HOUR);
+    expect(log).toEqual(['state:closing', 'onerror@2', 'state:closed', 'close:1006:final', 'onclose:1006:false@3']);
+    expect(net.sockets).toHaveLength(1);
+  });
+
+  test('closing or closed: a second close() does nothing', async () => {
+    const { net, line } = fakeLine();
+    const socket = await net.nextSocket();
+    socket.open();
+    await nextEvent(line, 'open');
+    const log = record(line);
+    line.close();
+    line.close(4000);
+    socket.serverClose(1000);
+    line.close();
+    await vi.advanceTimersByTimeAsync(AN_HOUR);
+    expect(socket.closeCalls).toEqual([[undefined, undefined]]);
+    expect(log.filter((entry) => entry.startsWith('onclose'))).toHaveLength(1);
+  });
+
+  test('after a fatal close, close() adds no close event', async () => {
+    const { net, line } = fakeLine();
+    const socket = await net.nextSocket();
+    socket.open();
+    await nextEvent(line, 'open');
+    socket.serverClose(1002);
+    expect(line.readyState).toBe(line.CLOSED);
+    const log = record(line);
+    line.close();
+    await vi.advanceTimersByTimeAsync(AN_HOUR);
+    expect(log).toEqual([]);
+  });
+
+  test('close() from a close handler while waiting gives one more close event, and no attempt', async () => {
+    const { net, line } = fakeLine();
+    const socket = await net.nextSocket();
+    socket.open();
+    await nextEvent(line, 'open');
+    const log = record(line);
+    line.addEventListener('close', () => line.close(), { once: true });
+    socket.serverClose(1001);
+    await vi.advanceTimersByTimeAsync(AN_HOUR);
+    expect(log).toEqual([
+      'state:waiting',
+      'close:1001:retry',
+      'onclose:1001:true@0',
+      'state:closing',
+      'onerror@2',
+      'state:closed',
+      'close:1006:final',
+      'onclose:1006:false@3',
+    ]);
+    expect(net.sockets).toHaveLength(1);
+  });
+});
+
+describe('close() arguments', () => {
+  test('InvalidAccessError and SyntaxError leave the state untouched', async () => {
+    const { net, line } = fakeLine();
+    const socket = await net.nextSocket();
+    socket.open();
+    await nextEvent(line, 'open');
+    expect(() => line.close(1001)).toThrow(expect.objectContaining({ name: 'InvalidAccessError' }));
+    expect(() => line.close(1000, 'é'.repeat(62))).toThrow(expect.objectContaining({ name: 'SyntaxError' }));
+    expect(line.readyState).toBe(line.OPEN);
+    expect(socket.closeCalls).toEqual([]);
+  });
+
+  test('the clamped code reaches the socket', async () => {
+    const { net, line } = fakeLine();
+    const socket = await net.nextSocket();
+    socket.open();
+    await nextEvent(line, 'open');
+    line.close(1000.5, 'x');
+    expect(socket.closeCalls).toEqual([[1000, 'x']]);
+  });
+});
+
+describe('what close() does to pending work', () => {
+  test('queued messages are dropped with reason closed, and drained() rejects with ERR_CLOSED', async () => {
+    const { line } = fakeLine({ autoConnect: false });
+    const drops: unknown[] = [];
+    line.on('drop', ({ data, reason }) => drops.push([data, reason]));
+    line.send('a');
+    line.send('b');
+    const drained = line.drained();
+    line.close();
+    await expect(drained).rejects.toSatisfy((error) => isLifelineError(error) && error.code === 'ERR_CLOSED');
+    expect(drops).toEqual([
+      ['a', 'closed'],
+      ['b', 'closed'],
+    ]);
+  });
+
+  test('opened() rejects with ERR_CLOSED when close() comes first', async () => {
+    const { line } = fakeLine();
+    const opened = line.opened();
+    line.close();
+    await expect(opened).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    await expect(line.opened()).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    await expect(line.drained()).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+  });
+
+  test('a send() after close() is dropped with a drop event, never handed to the closing socket', async () => {
+    const { net, line } = fakeLine();
+    const socket = await net.nextSocket();
+    socket.open();
+    await nextEvent(line, 'open');
+    line.close();
+    const dropped = nextEvent(line, 'drop');
+    expect(line.send('too late')).toBe(false);
+    expect((await dropped)[0]).toEqual({ data: 'too late', reason: 'closed' });
+    expect(socket.sent).toEqual([]);
+  });
+});
