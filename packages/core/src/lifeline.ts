@@ -392,9 +392,14 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
   }
 
   /**
-   * Forces a fresh connection now, with the attempt counter reset: closes an open socket (with `code` and
-   * `reason`), skips a running backoff delay, or restarts a Lifeline that closed after a fatal close or
-   * exhausted retries.
+   * Forces a fresh connection now, with the attempt counter reset. By phase:
+   * - open: closes the socket with `code` (default 1000) and `reason`, then dials at once; sends made
+   *   meanwhile wait for the new socket
+   * - connecting, with a socket: drops it (a `close` event with 1006) and dials again at once
+   * - connecting, while providers run: that attempt is the fresh one
+   * - waiting: skips the rest of the backoff delay
+   * - idle, or closed (by `close()`, a fatal close or exhausted retries): starts again
+   * @throws DOMException `InvalidAccessError` or `SyntaxError` for arguments `close()` would refuse
    * @throws DOMException `InvalidStateError` while `close()` is in progress
    */
   reconnect(code?: number, reason?: string): void {
@@ -406,6 +411,8 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     }
     this.#failures = 0;
     this.#suspended = false;
+    // a fresh start: an earlier auth failure must not make the next one fatal without its one retry
+    this.#authRetried = false;
     if (phase === 'idle' || phase === 'closed') {
       this.#start(phase === 'idle' ? 'initial' : 'manual');
       return;
@@ -413,8 +420,11 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     const connection = this.#connection;
     if (connection) {
       this.#manualReconnect = true;
-      if (connection.opened) connection.socket.close(clamped ?? 1000, reason);
-      else this.#abandon(connection, undefined);
+      if (connection.opened) {
+        // sends from now on wait for the fresh connection instead of going to a socket that is closing
+        this.#outbound.attach(null);
+        connection.socket.close(clamped ?? 1000, reason);
+      } else this.#abandon(connection, undefined);
     } else if (this.#sleep) {
       this.#nextReason = 'manual';
       this.#sleep.wake();
