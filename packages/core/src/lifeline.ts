@@ -1005,7 +1005,16 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
   }
 
   #emit<K extends keyof LifelineEvents<TMessage>>(event: K, ...args: LifelineEvents<TMessage>[K]): void {
-    this.#emitter?.emit(event, ...args);
+    try {
+      this.#emitter?.emit(event, ...args);
+    } catch (error) {
+      // eventemitter3 lets a listener's exception through, which would leave a transition half done (an
+      // open socket in a 'closed' Lifeline). Report it as EventTarget reports a throwing listener: out of
+      // band, as an uncaught error, while Lifeline carries on.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
   }
 
   /** Builds and dispatches a standard event, only when someone listens to its type. */
