@@ -1,0 +1,311 @@
+import type { AttemptContext, ConnectionState } from '@lifeline/core';
+import { describe, expect, test, vi } from 'vitest';
+import { nextEvent } from '../../../test/helpers/server.js';
+import { fakeLine, record } from './harness.js';
+
+// No backoff arithmetic here: minDelay 0 makes every retry immediate, and the tests wait for events
+const immediate = { reconnect: { minDelay: 0 } } as const;
+
+async function openLine(options = {}) {
+  const { net, line } = fakeLine({ ...immediate, ...options });
+  const socket = await net.nextSocket();
+  const opened = nextEvent(line, 'open');
+  socket.open();
+  await opened;
+  return { net, line, socket };
+}
+
+describe('state transitions and readyState', () => {
+  test('idle -> connecting -> open, with autoConnect: false and open()', async () => {
+    const { net, line } = fakeLine({ ...immediate, autoConnect: false });
+    const log = record(line);
+    expect(line.state).toEqual({ phase: 'idle' });
+    expect(line.readyState).toBe(line.CONNECTING);
+    expect(net.sockets).toHaveLength(0);
+    line.open();
+    expect(line.state).toEqual({ phase: 'connecting', attempt: 1 });
+    const socket = await net.nextSocket();
+    socket.open('chat');
+    await nextEvent(line, 'state');
+    expect(line.state).toMatchObject({ phase: 'open', socket });
+    expect(line.readyState).toBe(line.OPEN);
+    expect(line.protocol).toBe('chat');
+    expect(log).toEqual(['state:connecting', 'state:open', 'open:1', 'onopen@1']);
+  });
+
+  test('open() on a running Lifeline does nothing', async () => {
+    const { net, line } = await openLine();
+    line.open();
+    expect(line.readyState).toBe(line.OPEN);
+    expect(net.sockets).toHaveLength(1);
+  });
+
+  test('connecting -> waiting -> connecting: a failed attempt is CONNECTING throughout', async () => {
+    const { net, line } = fakeLine({ reconnect: { minDelay: 0 } });
+    const log = record(line);
+    (await net.nextSocket()).refuse();
+    expect(log).toEqual([
+      'onerror@0',
+      'state:waiting',
+      'error:ERR_CONNECT_FAILED',
+      'close:1006:retry',
+      'onclose:1006:false@0',
+      'reconnecting:2:0',
+    ]);
+    await net.nextSocket();
+    expect(line.state).toEqual({ phase: 'connecting', attempt: 2 });
+    expect(log.at(-1)).toBe('state:connecting');
+  });
+
+  test('open -> waiting: the close event carries the socket code and sees CONNECTING', async () => {
+    const { line, socket } = await openLine();
+    const log = record(line);
+    socket.serverClose(4000, 'restart');
+    expect(log).toEqual(['state:waiting', 'close:4000:retry', 'onclose:4000:true@0', 'reconnecting:2:0']);
+    expect(line.state).toEqual({ phase: 'waiting', attempt: 2, delay: 0 });
+  });
+
+  test('open -> closed on a fatal close code: CLOSED when the close event fires', async () => {
+    const { net, line, socket } = await openLine();
+    const log = record(line);
+    socket.serverClose(1002, 'bad frame');
+    expect(log).toEqual([
+      'state:closed',
+      'error:ERR_FATAL_CLOSE',
+      'close:1002:final',
+      'onclose:1002:true@3',
+    ]);
+    expect(line.state).toEqual({ phase: 'closed', code: 1002, reason: 'bad frame' });
+    expect(line.stats.lastError?.message).toBe('the server closed with code 1002, which a retry would repeat');
+    await Promise.resolve();
+    expect(net.sockets).toHaveLength(1);
+  });
+
+  test('connecting -> closed when a refused upgrade is fatal', async () => {
+    const { net, line } = fakeLine(immediate);
+    const socket = await net.nextSocket();
+    Object.assign(socket, { upgradeResponse: { status: 403, headers: {} } });
+    const log = record(line);
+    socket.refuse();
+    expect(log).toEqual([
+      'onerror@0',
+      'state:closed',
+      'error:ERR_CONNECT_FAILED',
+      'error:ERR_HANDSHAKE_REJECTED',
+      'close:1006:final',
+      'onclose:1006:false@3',
+    ]);
+    expect(line.stats.lastError?.message).toBe('the server refused the upgrade with HTTP 403');
+  });
+
+  test('closed -> connecting: reconnect() after a fatal close starts over at attempt 1', async () => {
+    const { net, line, socket } = await openLine();
+    socket.serverClose(4500);
+    expect(line.readyState).toBe(line.CLOSED);
+    const attempts: AttemptContext[] = [];
+    line.on('state', (state) => {
+      if (state.phase === 'connecting') attempts.push({ attempt: state.attempt, reason: 'manual' });
+    });
+    line.reconnect();
+    expect(line.state).toEqual({ phase: 'connecting', attempt: 1 });
+    const next = await net.nextSocket();
+    next.open();
+    await nextEvent(line, 'open');
+    expect(line.readyState).toBe(line.OPEN);
+    expect(attempts).toEqual([{ attempt: 1, reason: 'manual' }]);
+  });
+
+  test('the state event carries the new and the previous state', async () => {
+    const { net, line } = fakeLine({ ...immediate, autoConnect: false });
+    const seen: Array<[ConnectionState['phase'], ConnectionState['phase']]> = [];
+    line.on('state', (state, previous) => seen.push([previous.phase, state.phase]));
+    line.open();
+    (await net.nextSocket()).open();
+    await nextEvent(line, 'open');
+    line.close();
+    expect(seen).toEqual([
+      ['idle', 'connecting'],
+      ['connecting', 'open'],
+      ['open', 'closing'],
+    ]);
+  });
+});
+
+describe('reconnect() in each phase', () => {
+  test('idle: starts the first attempt', async () => {
+    const { net, line } = fakeLine({ ...immediate, autoConnect: false });
+    line.reconnect();
+    await net.nextSocket();
+    expect(line.state).toEqual({ phase: 'connecting', attempt: 1 });
+  });
+
+  test('connecting, before the socket exists: the pending attempt is the fresh one', async () => {
+    let resolveUrl!: (url: string) => void;
+    const url = vi.fn(() => new Promise<string>((resolve) => (resolveUrl = resolve)));
+    const { net, line } = fakeLine(immediate, url);
+    await vi.waitFor(() => expect(url).toHaveBeenCalledTimes(1));
+    line.reconnect();
+    resolveUrl('ws://fake.test/a');
+    const socket = await net.nextSocket();
+    expect(socket.url).toBe('ws://fake.test/a');
+    expect(url).toHaveBeenCalledTimes(1);
+  });
+
+  test('connecting, with a socket: drops it (close 1006) and dials again at once', async () => {
+    const { net, line } = fakeLine(immediate);
+    const first = await net.nextSocket();
+    const log = record(line);
+    line.reconnect();
+    expect(first.closeCalls).toHaveLength(1);
+    expect(log).toEqual(['state:waiting', 'close:1006:retry', 'onclose:1006:false@0', 'reconnecting:1:0']);
+    const second = await net.nextSocket();
+    second.open();
+    await nextEvent(line, 'open');
+    expect(line.state).toMatchObject({ phase: 'open', socket: second });
+  });
+
+  test('open: closes the socket with the given code; sends meanwhile wait for the new socket', async () => {
+    const { net, line, socket } = await openLine();
+    line.reconnect(4001, 'rotate');
+    expect(socket.closeCalls).toEqual([[4001, 'rotate']]);
+    expect(line.send('after reconnect()')).toBe(true);
+    expect(socket.sent).toEqual([]);
+    const log = record(line);
+    socket.serverClose(4001, 'rotate');
+    expect(log).toEqual(['state:waiting', 'close:4001:retry', 'onclose:4001:true@0', 'reconnecting:1:0']);
+    const next = await net.nextSocket();
+    next.open();
+    await nextEvent(line, 'open');
+    expect(next.sent).toEqual(['after reconnect()']);
+  });
+
+  test('open: without arguments the socket closes with 1000', async () => {
+    const { line, socket } = await openLine();
+    line.reconnect();
+    expect(socket.closeCalls).toEqual([[1000, undefined]]);
+    expect(() => line.reconnect(1001)).toThrow(expect.objectContaining({ name: 'InvalidAccessError' }));
+  });
+
+  const anHour = { reconnect: { minDelay: 3_600_000, maxDelay: 3_600_000, jitter: false } } as const;
+
+  test('waiting: skips the rest of the delay', async () => {
+    const { net, line } = fakeLine(anHour);
+    (await net.nextSocket()).refuse();
+    expect(line.state).toMatchObject({ phase: 'waiting', delay: 3_600_000 });
+    line.reconnect();
+    await net.nextSocket();
+    expect(line.state).toEqual({ phase: 'connecting', attempt: 1 });
+  });
+
+  test('waiting: a reconnect() from the close handler skips the delay too', async () => {
+    const { net, line } = fakeLine(anHour);
+    line.addEventListener('close', () => line.reconnect(), { once: true });
+    (await net.nextSocket()).refuse();
+    await net.nextSocket();
+    expect(line.state).toEqual({ phase: 'connecting', attempt: 1 });
+  });
+
+  test('closing: throws InvalidStateError', async () => {
+    const { line } = await openLine();
+    line.close();
+    expect(() => line.reconnect()).toThrow(expect.objectContaining({ name: 'InvalidStateError' }));
+  });
+
+  test('closed by close(): starts again', async () => {
+    const { net, line, socket } = await openLine();
+    line.close();
+    socket.serverClose(1000);
+    expect(line.readyState).toBe(line.CLOSED);
+    line.reconnect();
+    (await net.nextSocket()).open();
+    await nextEvent(line, 'open');
+    expect(line.readyState).toBe(line.OPEN);
+  });
+
+  test('after a fatal 1008 (auth failed twice), the next 1008 gets its fresh-credentials retry again', async () => {
+    const reasons: string[] = [];
+    const { net, line } = fakeLine(immediate, ({ reason }: AttemptContext) => {
+      reasons.push(reason);
+      return 'ws://fake.test/';
+    });
+    for (let i = 0; i < 2; i++) {
+      const socket = await net.nextSocket();
+      socket.open();
+      await nextEvent(line, 'open');
+      socket.serverClose(1008);
+    }
+    expect(line.readyState).toBe(line.CLOSED);
+    line.reconnect();
+    const socket = await net.nextSocket();
+    socket.open();
+    await nextEvent(line, 'open');
+    socket.serverClose(1008);
+    expect(line.state.phase).toBe('waiting');
+    await net.nextSocket();
+    expect(reasons).toEqual(['initial', 'auth-failed', 'manual', 'auth-failed']);
+  });
+});
+
+describe('opened() and drained()', () => {
+  test('opened() resolves on the next open, at once when open', async () => {
+    const { net, line } = fakeLine(immediate);
+    const opened = line.opened();
+    (await net.nextSocket()).open();
+    await expect(opened).resolves.toBeUndefined();
+    await expect(line.opened()).resolves.toBeUndefined();
+  });
+
+  test('opened() waits through failed attempts', async () => {
+    const { net, line } = fakeLine(immediate);
+    const opened = line.opened();
+    (await net.nextSocket()).refuse();
+    (await net.nextSocket()).open();
+    await expect(opened).resolves.toBeUndefined();
+  });
+
+  test('a fatal close rejects opened() with ERR_CLOSED and drained() with the fatal error', async () => {
+    const { net, line } = fakeLine(immediate);
+    const socket = await net.nextSocket();
+    const opened = line.opened();
+    line.send('queued');
+    const drained = line.drained();
+    Object.assign(socket, { upgradeResponse: { status: 404, headers: {} } });
+    socket.refuse();
+    await expect(opened).rejects.toMatchObject({
+      code: 'ERR_CLOSED',
+      cause: expect.objectContaining({ code: 'ERR_HANDSHAKE_REJECTED' }),
+    });
+    await expect(drained).rejects.toMatchObject({ code: 'ERR_HANDSHAKE_REJECTED' });
+    // the queue is kept for reconnect()
+    expect(line.bufferedAmount).toBe(6);
+    await expect(line.opened()).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+  });
+});
+
+describe('extension listeners', () => {
+  test('a throwing listener does not derail the connection; its error is reported out of band', async () => {
+    const reported: unknown[] = [];
+    // vitest would count the rethrown error as unhandled; catch it here instead, and put vitest's back
+    const previous = process.listeners('uncaughtException');
+    process.removeAllListeners('uncaughtException');
+    process.on('uncaughtException', (error) => reported.push(error));
+    try {
+      const { net, line } = fakeLine(immediate);
+      const listenerError = new Error('listener bug');
+      line.once('open', () => {
+        throw listenerError;
+      });
+      const socket = await net.nextSocket();
+      const standardOpen = new Promise((resolve) => line.addEventListener('open', resolve, { once: true }));
+      socket.open();
+      await standardOpen;
+      expect(line.readyState).toBe(line.OPEN);
+      socket.receive('still flowing');
+      expect(line.stats.messagesIn).toBe(1);
+      await vi.waitFor(() => expect(reported).toEqual([listenerError]));
+    } finally {
+      process.removeAllListeners('uncaughtException');
+      for (const listener of previous) process.on('uncaughtException', listener);
+    }
+  });
+});
