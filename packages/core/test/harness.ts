@@ -1,4 +1,4 @@
-import { Lifeline, type LifelineOptions } from '@lifeline/core';
+import { Lifeline, type LifelineOptions, type ProtocolsProvider, type UrlProvider } from '@lifeline/core';
 import { onTestFinished } from 'vitest';
 import { FakeNetwork } from '../../../test/helpers/fake-network.js';
 
@@ -10,10 +10,11 @@ export const FAKED_TIMERS = ['setTimeout', 'clearTimeout', 'setInterval', 'clear
 /** A core Lifeline on a FakeNetwork, closed when the test ends. */
 export function fakeLine(
   options: LifelineOptions = {},
-  url: ConstructorParameters<typeof Lifeline>[0] = FAKE_URL,
+  url: UrlProvider = FAKE_URL,
+  protocols: ProtocolsProvider = undefined,
 ) {
   const net = new FakeNetwork();
-  const line = new Lifeline(url, { WebSocket: net.WebSocket, ...options });
+  const line = new Lifeline(url, protocols, { WebSocket: net.WebSocket, ...options });
   onTestFinished(() => line.close());
   return { net, line };
 }

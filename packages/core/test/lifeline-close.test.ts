@@ -27,7 +27,13 @@ describe('close() is final in every phase: no attempt after it, exactly one clos
     line.close();
     expect(line.readyState).toBe(line.CLOSING);
     await vi.advanceTimersByTimeAsync(AN_HOUR);
-    expect(log).toEqual(['state:closing', 'onerror@2', 'state:closed', 'close:1006:final', 'onclose:1006:false@3']);
+    expect(log).toEqual([
+      'state:closing',
+      'onerror@2',
+      'state:closed',
+      'close:1006:final',
+      'onclose:1006:false@3',
+    ]);
     expect(net.sockets).toHaveLength(0);
     line.open();
     expect(line.readyState).toBe(line.CONNECTING);
@@ -43,7 +49,13 @@ describe('close() is final in every phase: no attempt after it, exactly one clos
     expect(url).toHaveBeenCalledTimes(1);
     line.close(4000, 'bye');
     await vi.advanceTimersByTimeAsync(0);
-    expect(log).toEqual(['state:closing', 'onerror@2', 'state:closed', 'close:1006:final', 'onclose:1006:false@3']);
+    expect(log).toEqual([
+      'state:closing',
+      'onerror@2',
+      'state:closed',
+      'close:1006:final',
+      'onclose:1006:false@3',
+    ]);
     resolveUrl('ws://fake.test/late');
     await vi.advanceTimersByTimeAsync(AN_HOUR);
     expect(net.sockets).toHaveLength(0);
@@ -77,7 +89,13 @@ describe('close() is final in every phase: no attempt after it, exactly one clos
     // every platform fails a connecting socket that is closed: error, then close 1006
     socket.refuse();
     await vi.advanceTimersByTimeAsync(AN_HOUR);
-    expect(log).toEqual(['state:closing', 'onerror@2', 'state:closed', 'close:1006:final', 'onclose:1006:false@3']);
+    expect(log).toEqual([
+      'state:closing',
+      'onerror@2',
+      'state:closed',
+      'close:1006:final',
+      'onclose:1006:false@3',
+    ]);
     expect(net.sockets).toHaveLength(1);
   });
 
@@ -135,7 +153,13 @@ describe('close() is final in every phase: no attempt after it, exactly one clos
     const log = record(line);
     line.close();
     await vi.advanceTimersByTimeAsync(AN_HOUR);
-    expect(log).toEqual(['state:closing', 'onerror@2', 'state:closed', 'close:1006:final', 'onclose:1006:false@3']);
+    expect(log).toEqual([
+      'state:closing',
+      'onerror@2',
+      'state:closed',
+      'close:1006:final',
+      'onclose:1006:false@3',
+    ]);
     expect(net.sockets).toHaveLength(1);
   });
 

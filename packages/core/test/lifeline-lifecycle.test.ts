@@ -69,14 +69,11 @@ describe('state transitions and readyState', () => {
     const { net, line, socket } = await openLine();
     const log = record(line);
     socket.serverClose(1002, 'bad frame');
-    expect(log).toEqual([
-      'state:closed',
-      'error:ERR_FATAL_CLOSE',
-      'close:1002:final',
-      'onclose:1002:true@3',
-    ]);
+    expect(log).toEqual(['state:closed', 'error:ERR_FATAL_CLOSE', 'close:1002:final', 'onclose:1002:true@3']);
     expect(line.state).toEqual({ phase: 'closed', code: 1002, reason: 'bad frame' });
-    expect(line.stats.lastError?.message).toBe('the server closed with code 1002, which a retry would repeat');
+    expect(line.stats.lastError?.message).toBe(
+      'the server closed with code 1002, which a retry would repeat',
+    );
     await Promise.resolve();
     expect(net.sockets).toHaveLength(1);
   });
