@@ -112,8 +112,9 @@ export const defaults = {
 
 /** The constructor's arguments, in any of the standard's forms plus the options forms. */
 export type LifelineArgs<TOptions extends LifelineOptions = LifelineOptions> =
-  | [url: UrlProvider]
-  | [url: UrlProvider, protocols: ProtocolsProvider | null]
+  // one optional element rather than `[url] | [url, protocols]`: only this form lets Lifeline stand in
+  // where a `new (url, protocols?) => WebSocket` constructor is expected (e.g. a library's WebSocket option)
+  | [url: UrlProvider, protocols?: ProtocolsProvider | null]
   | [url: UrlProvider, protocols: ProtocolsProvider | null, options: TOptions]
   | [url: UrlProvider, options: TOptions];
 
