@@ -19,7 +19,15 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'core', include: ['packages/core/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'node', include: ['packages/node/test/**/*.test.ts'] } },
-      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'] } },
+      {
+        extends: true,
+        // the conformance suite runs here and in Chromium against the same loopback servers
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          globalSetup: ['test/setup/ws-server.ts'],
+        },
+      },
       {
         extends: true,
         test: {
