@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import type { Lifeline, LifelineEvents } from '@lifeline/core';
 import { onTestFinished } from 'vitest';
 import { type ServerOptions, WebSocket, WebSocketServer } from 'ws';
@@ -99,6 +99,56 @@ export async function startServer(
   };
   onTestFinished(() => server.close());
   return server;
+}
+
+/** A loopback port nothing listens on (just released by the OS), for refused connections. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface SilentServer {
+  readonly url: string;
+  /** TCP connections accepted so far, oldest first. */
+  readonly sockets: Socket[];
+  /** The next accepted TCP connection not yet claimed, in order of arrival. */
+  nextConnection(): Promise<Socket>;
+}
+
+/**
+ * A TCP server on 127.0.0.1 that accepts connections and never answers the upgrade: an attempt to it
+ * hangs until the connect timeout. Closed, with its connections, when the test finishes.
+ */
+export async function startSilentServer(): Promise<SilentServer> {
+  const sockets: Socket[] = [];
+  let claimed = 0;
+  let waiters: Array<() => void> = [];
+  const server = createServer((socket) => {
+    sockets.push(socket);
+    // read and discard the request, or the client's hang-up would never surface as 'close'
+    socket.resume();
+    socket.on('error', () => {}); // the client may reset the connection when it gives up
+    waiters.shift()?.();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(async () => {
+    waiters = [];
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const { port } = server.address() as AddressInfo;
+  const claim = () => sockets[claimed++] as Socket;
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    sockets,
+    nextConnection: () =>
+      claimed < sockets.length
+        ? Promise.resolve(claim())
+        : new Promise((resolve) => waiters.push(() => resolve(claim()))),
+  };
 }
 
 /** Resolves with the arguments of the next typed `event` of a Lifeline. */
