@@ -7,7 +7,11 @@ import type { Outgoing, Timers, WebSocketConstructor, WebSocketLike } from './po
 
 /** What a provider is called with before every attempt. */
 export interface AttemptContext {
-  /** 1 for the first attempt after a stable connection (or the very first), counting up while attempts fail. */
+  /**
+   * 1 for the very first attempt and after `reconnect()`; then 1 + the consecutive failures since the
+   * last connection that stayed up `minUptime` (the close of that connection counting as the first), so
+   * the first attempt after a drop is 2.
+   */
   readonly attempt: number;
   readonly reason: AttemptReason;
 }
