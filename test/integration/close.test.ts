@@ -1,16 +1,11 @@
-import { type AttemptContext, Lifeline, type LifelineCloseEvent } from '@lifeline/node';
-import { describe, expect, onTestFinished, test } from 'vitest';
+import type { AttemptContext, Lifeline, LifelineCloseEvent } from '@lifeline/node';
+import { describe, expect, test } from 'vitest';
+import { nodeLifeline } from '../helpers/node-lifeline.js';
 import { nextEvent, startServer, startSilentServer, type TestServer } from '../helpers/server.js';
 
 // the Lifelines under test would retry after this many ms if close() were not final
 const DELAY = 5;
 const policy = { reconnect: { minDelay: DELAY, maxDelay: DELAY, jitter: false } } as const;
-
-function lifeline(...args: ConstructorParameters<typeof Lifeline>): Lifeline {
-  const line = new Lifeline(...args);
-  onTestFinished(() => line.close());
-  return line;
-}
 
 /** Standard events as `type` or `close:code:reason:wasClean`, with the readyState at dispatch. */
 function standardEvents(line: Lifeline): string[] {
@@ -29,7 +24,7 @@ function standardEvents(line: Lifeline): string[] {
  * reconnects three times, so a retry DELAY ms after close() would have happened by the time this resolves.
  */
 async function afterSeveralRetryDelays(server: TestServer): Promise<void> {
-  const probe = lifeline(`${server.url}/probe`, policy);
+  const probe = nodeLifeline(`${server.url}/probe`, policy);
   for (let round = 0; round < 3; round++) {
     await probe.opened();
     const dropped = nextEvent(probe, 'reconnecting');
@@ -43,7 +38,7 @@ async function afterSeveralRetryDelays(server: TestServer): Promise<void> {
 describe('close() against a real server: final in every phase, exactly one close event', () => {
   test('idle: error, then close 1006; nothing ever dials', async () => {
     const server = await startServer();
-    const line = lifeline(server.url, { ...policy, autoConnect: false });
+    const line = nodeLifeline(server.url, { ...policy, autoConnect: false });
     const events = standardEvents(line);
     const closed = nextEvent(line, 'close');
     line.close();
@@ -59,7 +54,7 @@ describe('close() against a real server: final in every phase, exactly one close
     server.wss.on('connection', (_socket, request) => paths.push(request.url));
     let resolveUrl!: (url: string) => void;
     // the provider is called during construction: the first attempt starts at once
-    const line = lifeline(() => new Promise<string>((resolve) => (resolveUrl = resolve)), policy);
+    const line = nodeLifeline(() => new Promise<string>((resolve) => (resolveUrl = resolve)), policy);
     const events = standardEvents(line);
     const closed = nextEvent(line, 'close');
     line.close();
@@ -75,7 +70,7 @@ describe('close() against a real server: final in every phase, exactly one close
   test('connecting, with a socket whose upgrade is never answered: the socket is dropped', async () => {
     const silent = await startSilentServer();
     const server = await startServer();
-    const line = lifeline(silent.url, { ...policy, connectTimeout: 60_000 });
+    const line = nodeLifeline(silent.url, { ...policy, connectTimeout: 60_000 });
     const events = standardEvents(line);
     const connection = await silent.nextConnection();
     const dropped = new Promise((resolve) => connection.once('close', resolve));
@@ -91,7 +86,7 @@ describe('close() against a real server: final in every phase, exactly one close
 
   test('open: the closing handshake carries the code and reason both ways', async () => {
     const server = await startServer();
-    const line = lifeline(`${server.url}/subject`, policy);
+    const line = nodeLifeline(`${server.url}/subject`, policy);
     const events = standardEvents(line);
     const serverSide = await server.nextConnection();
     await line.opened();
@@ -110,7 +105,7 @@ describe('close() against a real server: final in every phase, exactly one close
   test('waiting to reconnect: error, then close 1006, and the scheduled attempt never comes', async () => {
     const server = await startServer();
     const attempts: AttemptContext[] = [];
-    const line = lifeline((context: AttemptContext) => {
+    const line = nodeLifeline((context: AttemptContext) => {
       attempts.push(context);
       return server.url;
     }, policy);

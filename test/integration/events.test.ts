@@ -1,14 +1,9 @@
-import { Lifeline, type LifelineCloseEvent, type LifelineMessageEvent } from '@lifeline/node';
-import { describe, expect, onTestFinished, test } from 'vitest';
+import type { Lifeline, LifelineCloseEvent, LifelineMessageEvent } from '@lifeline/node';
+import { describe, expect, test } from 'vitest';
+import { nodeLifeline } from '../helpers/node-lifeline.js';
 import { nextEvent, startServer, type TestServer } from '../helpers/server.js';
 
 const fast = { reconnect: { minDelay: 5, maxDelay: 50 } } as const;
-
-function lifeline(...args: ConstructorParameters<typeof Lifeline>): Lifeline {
-  const line = new Lifeline(...args);
-  onTestFinished(() => line.close());
-  return line;
-}
 
 /** Restarts the server and resolves once the Lifeline is open again. */
 async function restart(server: TestServer, line: Lifeline): Promise<void> {
@@ -32,7 +27,7 @@ function echo(line: Lifeline, data: unknown): Promise<LifelineMessageEvent> {
 describe('across reconnects', () => {
   test('onmessage, addEventListener and on("message") keep working after a server restart', async () => {
     const server = await startServer({ echo: true });
-    const line = lifeline(server.url, fast);
+    const line = nodeLifeline(server.url, fast);
     const seen: string[] = [];
     line.onmessage = (event) => seen.push(`onmessage ${event.data}`);
     line.addEventListener('message', (event) => seen.push(`listener ${event.data}`));
@@ -53,7 +48,7 @@ describe('across reconnects', () => {
 
   test("binaryType 'arraybuffer' is applied to the new socket", async () => {
     const server = await startServer({ echo: true });
-    const line = lifeline(server.url, { ...fast, binaryType: 'arraybuffer' });
+    const line = nodeLifeline(server.url, { ...fast, binaryType: 'arraybuffer' });
     await line.opened();
     await restart(server, line);
     const { data } = await echo(line, new Uint8Array([1, 2, 3]));
@@ -63,7 +58,7 @@ describe('across reconnects', () => {
 
   test("the default 'blob' is applied to the new socket too (ws's own default is 'nodebuffer')", async () => {
     const server = await startServer({ echo: true });
-    const line = lifeline(server.url, fast);
+    const line = nodeLifeline(server.url, fast);
     await line.opened();
     await restart(server, line);
     const { data } = await echo(line, new Uint8Array([4, 5]));
@@ -73,7 +68,7 @@ describe('across reconnects', () => {
 
   test('a binaryType set while waiting to reconnect is applied when the connection comes back', async () => {
     const server = await startServer({ echo: true });
-    const line = lifeline(server.url, fast);
+    const line = nodeLifeline(server.url, fast);
     await line.opened();
     const noticed = nextEvent(line, 'reconnecting');
     await server.stop();
@@ -89,7 +84,7 @@ describe('across reconnects', () => {
 describe('event order and fields over a connection life', () => {
   test('each socket reports its own close: a server close, a drop, a failed attempt; never a synthetic 1000', async () => {
     const server = await startServer({ echo: true });
-    const line = lifeline(`${server.url}/feed`, fast);
+    const line = nodeLifeline(`${server.url}/feed`, fast);
     const log: string[] = [];
     line.addEventListener('open', (event) => log.push(`open@${line.readyState} ${event.target === line}`));
     line.addEventListener('message', (event) => log.push(`message ${event.data} from ${event.origin}`));
@@ -137,7 +132,7 @@ describe('event order and fields over a connection life', () => {
 
   test('the extension events tell the same story with more detail', async () => {
     const server = await startServer();
-    const line = lifeline(server.url, { reconnect: { minDelay: 5, jitter: false } });
+    const line = nodeLifeline(server.url, { reconnect: { minDelay: 5, jitter: false } });
     const log: string[] = [];
     line.on('state', (state) => log.push(state.phase));
     line.on('open', ({ attempt }) => log.push(`open attempt ${attempt}`));

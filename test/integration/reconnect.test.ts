@@ -1,20 +1,15 @@
-import { type AttemptContext, Lifeline, type LifelineError, type LifelineOptions } from '@lifeline/node';
-import { describe, expect, onTestFinished, test } from 'vitest';
+import type { AttemptContext, LifelineError, LifelineOptions } from '@lifeline/node';
+import { describe, expect, test } from 'vitest';
+import { nodeLifeline } from '../helpers/node-lifeline.js';
 import { closedPort, nextEvent, startServer, startSilentServer } from '../helpers/server.js';
 
 // small delays keep real-time retries quick; the tests wait for events, never for time
 const fast = { reconnect: { minDelay: 5, maxDelay: 50 } } satisfies LifelineOptions;
 
-function lifeline(...args: ConstructorParameters<typeof Lifeline>): Lifeline {
-  const line = new Lifeline(...args);
-  onTestFinished(() => line.close());
-  return line;
-}
-
 describe('server restart', () => {
   test('rides through a restart on the same port, and sends what was queued while it was down', async () => {
     const server = await startServer();
-    const line = lifeline(server.url, fast);
+    const line = nodeLifeline(server.url, fast);
     await line.opened();
     const down = nextEvent(line, 'reconnecting');
     await server.stop();
@@ -33,7 +28,7 @@ describe('server restart', () => {
 
   test('rides through several restarts in a row', async () => {
     const server = await startServer({ echo: true });
-    const line = lifeline(server.url, fast);
+    const line = nodeLifeline(server.url, fast);
     for (let round = 1; round <= 3; round++) {
       await line.opened();
       const echoed = nextEvent(line, 'message');
@@ -51,11 +46,17 @@ describe('server restart', () => {
 });
 
 describe('close codes from the server', () => {
-  test.each([1000, 1001, 1011, 4000])('%i: reconnects', async (code) => {
+  /** A Lifeline open on a fresh server, and the server's side of the connection. */
+  async function connected() {
     const server = await startServer();
-    const line = lifeline(server.url, fast);
+    const line = nodeLifeline(server.url, fast);
     const socket = await server.nextConnection();
     await line.opened();
+    return { server, line, socket };
+  }
+
+  test.each([1000, 1001, 1011, 4000])('%i: reconnects', async (code) => {
+    const { server, line, socket } = await connected();
     const closed = nextEvent(line, 'close');
     const reopened = nextEvent(line, 'open');
     socket.close(code, 'see you');
@@ -65,10 +66,7 @@ describe('close codes from the server', () => {
   });
 
   test.each([1002, 4500])('%i: stops with ERR_FATAL_CLOSE, and reconnect() starts again', async (code) => {
-    const server = await startServer();
-    const line = lifeline(server.url, fast);
-    const socket = await server.nextConnection();
-    await line.opened();
+    const { server, line, socket } = await connected();
     const error = nextEvent(line, 'error');
     const closed = nextEvent(line, 'close');
     socket.close(code);
@@ -81,10 +79,7 @@ describe('close codes from the server', () => {
   });
 
   test('server advice {"reconnect": false} in the close reason stops', async () => {
-    const server = await startServer();
-    const line = lifeline(server.url, fast);
-    const socket = await server.nextConnection();
-    await line.opened();
+    const { line, socket } = await connected();
     const closed = nextEvent(line, 'close');
     socket.close(1001, JSON.stringify({ reconnect: false }));
     expect((await closed)[0]).toMatchObject({ code: 1001, willReconnect: false });
@@ -95,7 +90,7 @@ describe('close codes from the server', () => {
 describe('attempts that fail', () => {
   test('a refused connection: error then close 1006, retried until a server listens on the port', async () => {
     const port = await closedPort();
-    const line = lifeline(`ws://127.0.0.1:${port}`, fast);
+    const line = nodeLifeline(`ws://127.0.0.1:${port}`, fast);
     const events: string[] = [];
     line.onerror = () => events.push('error');
     line.onclose = (event) => events.push(`close:${event.code}:${event.wasClean}`);
@@ -112,7 +107,7 @@ describe('attempts that fail', () => {
 
   test('a never-answered upgrade: ERR_CONNECT_TIMEOUT, the hanging socket is dropped, and retried', async () => {
     const silent = await startSilentServer();
-    const line = lifeline(silent.url, { connectTimeout: 100, reconnect: { minDelay: 5 } });
+    const line = nodeLifeline(silent.url, { connectTimeout: 100, reconnect: { minDelay: 5 } });
     const first = await silent.nextConnection();
     const dropped = new Promise((resolve) => first.once('close', resolve));
     const closed = new Promise<CloseEvent>((resolve) =>
@@ -133,7 +128,7 @@ describe('providers', () => {
   test('a url provider that throws, then rejects, is reported each time, retried, then connects', async () => {
     const server = await startServer();
     const contexts: AttemptContext[] = [];
-    const line = lifeline(async (context: AttemptContext) => {
+    const line = nodeLifeline(async (context: AttemptContext) => {
       contexts.push(context);
       if (context.attempt === 1) throw new Error('token service down');
       if (context.attempt === 2) return Promise.reject(new Error('token service slow'));
@@ -166,7 +161,7 @@ describe('providers', () => {
     server.wss.on('headers', (_headers, request) =>
       offered.push(String(request.headers['sec-websocket-protocol'])),
     );
-    const line = lifeline(server.url, ({ attempt }: AttemptContext) => [`v${attempt}`, 'fallback'], fast);
+    const line = nodeLifeline(server.url, ({ attempt }: AttemptContext) => [`v${attempt}`, 'fallback'], fast);
     const socket = await server.nextConnection();
     await line.opened();
     expect(line.protocol).toBe('v1');

@@ -1,6 +1,8 @@
 import { Lifeline, type LifelineOptions, type ProtocolsProvider, type UrlProvider } from '@lifeline/core';
 import { onTestFinished } from 'vitest';
+import type { FakeSocket } from '../../../test/helpers/fake-network.js';
 import { FakeNetwork } from '../../../test/helpers/fake-network.js';
+import { nextEvent } from '../../../test/helpers/server.js';
 
 export const FAKE_URL = 'ws://fake.test/socket';
 
@@ -17,6 +19,21 @@ export function fakeLine(
   const line = new Lifeline(url, protocols, { WebSocket: net.WebSocket, ...options });
   onTestFinished(() => line.close());
   return { net, line };
+}
+
+/** Opens the next socket of `net` and resolves once `line` has announced the open. */
+export async function openNext(net: FakeNetwork, line: Lifeline): Promise<FakeSocket> {
+  const socket = await net.nextSocket();
+  const opened = nextEvent(line, 'open');
+  socket.open();
+  await opened;
+  return socket;
+}
+
+/** A core Lifeline on a FakeNetwork, open on its first socket. */
+export async function openFakeLine(options: LifelineOptions = {}, url: UrlProvider = FAKE_URL) {
+  const { net, line } = fakeLine(options, url);
+  return { net, line, socket: await openNext(net, line) };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { LifelineError, LifelineOptions } from '@lifeline/core';
 import { beforeEach, describe, expect, onTestFinished, test, vi } from 'vitest';
 import { nextEvent } from '../../../test/helpers/server.js';
-import { FAKED_TIMERS, fakeLine, record } from './harness.js';
+import { FAKED_TIMERS, fakeLine, openNext, record } from './harness.js';
 
 // Fake timers here only move the backoff clock; sockets are FakeNetwork sockets the test drives
 beforeEach(() => {
@@ -156,9 +156,7 @@ describe('retries', () => {
     expect(net.sockets).toHaveLength(3);
 
     line.reconnect();
-    const socket = await net.nextSocket();
-    socket.open();
-    await nextEvent(line, 'open');
+    const _socket = await openNext(net, line);
     expect(line.readyState).toBe(line.OPEN);
     expect(net.sockets).toHaveLength(4);
   });

@@ -1,17 +1,14 @@
 import type { CloseInfo, Decision } from '@lifeline/core';
 import { describe, expect, test, vi } from 'vitest';
 import { nextEvent } from '../../../test/helpers/server.js';
-import { fakeLine } from './harness.js';
+import { fakeLine, openFakeLine, openNext } from './harness.js';
 
 // Classification decides retry or stop; delays are the backoff tests' business, so retries are immediate
 const immediate = { reconnect: { minDelay: 0 } } as const;
 
 /** Opens a Lifeline, lets the server close with `code` and `reason`, and says what followed. */
 async function serverCloses(code: number, reason = '', options = {}) {
-  const { net, line } = fakeLine({ ...immediate, ...options });
-  const socket = await net.nextSocket();
-  socket.open();
-  await nextEvent(line, 'open');
+  const { net, line, socket } = await openFakeLine({ ...immediate, ...options });
   const closed = nextEvent(line, 'close');
   socket.serverClose(code, reason);
   const [info] = await closed;
@@ -46,10 +43,7 @@ describe('the default classification, applied on close', () => {
   });
 
   test('a bare error event is never classified: only the close that follows counts', async () => {
-    const { net, line } = fakeLine(immediate);
-    const socket = await net.nextSocket();
-    socket.open();
-    await nextEvent(line, 'open');
+    const { line, socket } = await openFakeLine(immediate);
     const log: string[] = [];
     line.on('close', () => log.push('close'));
     line.on('reconnecting', () => log.push('reconnecting'));
@@ -112,9 +106,7 @@ describe('shouldReconnect', () => {
         throw new Error('hook bug');
       },
     });
-    const socket = await net.nextSocket();
-    socket.open();
-    await nextEvent(line, 'open');
+    const socket = await openNext(net, line);
     const error = nextEvent(line, 'error');
     socket.serverClose(1001);
     expect((await error)[0]).toMatchObject({

@@ -1,7 +1,7 @@
 import { isLifelineError, type LifelineCloseEvent } from '@lifeline/core';
 import { beforeEach, describe, expect, onTestFinished, test, vi } from 'vitest';
 import { nextEvent } from '../../../test/helpers/server.js';
-import { FAKED_TIMERS, fakeLine, record } from './harness.js';
+import { FAKED_TIMERS, fakeLine, openFakeLine, record } from './harness.js';
 
 // close() must be final: fake timers let every backoff delay there could be elapse, to show none follows
 beforeEach(() => {
@@ -12,6 +12,15 @@ beforeEach(() => {
 });
 
 const AN_HOUR = 3_600_000;
+
+// close() while CONNECTING fails the connection: CLOSING, an error event, then CLOSED and close 1006
+const FAILED_BY_CLOSE = [
+  'state:closing',
+  'onerror@2',
+  'state:closed',
+  'close:1006:final',
+  'onclose:1006:false@3',
+];
 
 /** Standard close events dispatched from now on. */
 function closeEvents(line: EventTarget): LifelineCloseEvent[] {
@@ -27,13 +36,7 @@ describe('close() is final in every phase: no attempt after it, exactly one clos
     line.close();
     expect(line.readyState).toBe(line.CLOSING);
     await vi.advanceTimersByTimeAsync(AN_HOUR);
-    expect(log).toEqual([
-      'state:closing',
-      'onerror@2',
-      'state:closed',
-      'close:1006:final',
-      'onclose:1006:false@3',
-    ]);
+    expect(log).toEqual(FAILED_BY_CLOSE);
     expect(net.sockets).toHaveLength(0);
     line.open();
     expect(line.readyState).toBe(line.CONNECTING);
@@ -49,13 +52,7 @@ describe('close() is final in every phase: no attempt after it, exactly one clos
     expect(url).toHaveBeenCalledTimes(1);
     line.close(4000, 'bye');
     await vi.advanceTimersByTimeAsync(0);
-    expect(log).toEqual([
-      'state:closing',
-      'onerror@2',
-      'state:closed',
-      'close:1006:final',
-      'onclose:1006:false@3',
-    ]);
+    expect(log).toEqual(FAILED_BY_CLOSE);
     resolveUrl('ws://fake.test/late');
     await vi.advanceTimersByTimeAsync(AN_HOUR);
     expect(net.sockets).toHaveLength(0);
@@ -89,13 +86,7 @@ describe('close() is final in every phase: no attempt after it, exactly one clos
     // every platform fails a connecting socket that is closed: error, then close 1006
     socket.refuse();
     await vi.advanceTimersByTimeAsync(AN_HOUR);
-    expect(log).toEqual([
-      'state:closing',
-      'onerror@2',
-      'state:closed',
-      'close:1006:final',
-      'onclose:1006:false@3',
-    ]);
+    expect(log).toEqual(FAILED_BY_CLOSE);
     expect(net.sockets).toHaveLength(1);
   });
 
@@ -113,10 +104,7 @@ describe('close() is final in every phase: no attempt after it, exactly one clos
   });
 
   test('open: the close handshake runs, and the close event carries the real code and reason', async () => {
-    const { net, line } = fakeLine();
-    const socket = await net.nextSocket();
-    socket.open();
-    await nextEvent(line, 'open');
+    const { net, line, socket } = await openFakeLine();
     const log = record(line);
     const closes = closeEvents(line);
     line.close(4001, 'done here');
@@ -133,10 +121,7 @@ describe('close() is final in every phase: no attempt after it, exactly one clos
   });
 
   test('open: the extension close event says the connection was open', async () => {
-    const { net, line } = fakeLine();
-    const socket = await net.nextSocket();
-    socket.open();
-    await nextEvent(line, 'open');
+    const { line, socket } = await openFakeLine();
     const closed = nextEvent(line, 'close');
     line.close();
     socket.serverClose(1005);
@@ -144,30 +129,18 @@ describe('close() is final in every phase: no attempt after it, exactly one clos
   });
 
   test('waiting: error, then close 1006, and the pending attempt never starts', async () => {
-    const { net, line } = fakeLine({ reconnect: { minDelay: 1000, jitter: false } });
-    const socket = await net.nextSocket();
-    socket.open();
-    await nextEvent(line, 'open');
+    const { net, line, socket } = await openFakeLine({ reconnect: { minDelay: 1000, jitter: false } });
     socket.serverClose(1001);
     expect(line.state.phase).toBe('waiting');
     const log = record(line);
     line.close();
     await vi.advanceTimersByTimeAsync(AN_HOUR);
-    expect(log).toEqual([
-      'state:closing',
-      'onerror@2',
-      'state:closed',
-      'close:1006:final',
-      'onclose:1006:false@3',
-    ]);
+    expect(log).toEqual(FAILED_BY_CLOSE);
     expect(net.sockets).toHaveLength(1);
   });
 
   test('closing or closed: a second close() does nothing', async () => {
-    const { net, line } = fakeLine();
-    const socket = await net.nextSocket();
-    socket.open();
-    await nextEvent(line, 'open');
+    const { line, socket } = await openFakeLine();
     const log = record(line);
     line.close();
     line.close(4000);
@@ -179,10 +152,7 @@ describe('close() is final in every phase: no attempt after it, exactly one clos
   });
 
   test('after a fatal close, close() adds no close event', async () => {
-    const { net, line } = fakeLine();
-    const socket = await net.nextSocket();
-    socket.open();
-    await nextEvent(line, 'open');
+    const { line, socket } = await openFakeLine();
     socket.serverClose(1002);
     expect(line.readyState).toBe(line.CLOSED);
     const log = record(line);
@@ -192,34 +162,19 @@ describe('close() is final in every phase: no attempt after it, exactly one clos
   });
 
   test('close() from a close handler while waiting gives one more close event, and no attempt', async () => {
-    const { net, line } = fakeLine();
-    const socket = await net.nextSocket();
-    socket.open();
-    await nextEvent(line, 'open');
+    const { net, line, socket } = await openFakeLine();
     const log = record(line);
     line.addEventListener('close', () => line.close(), { once: true });
     socket.serverClose(1001);
     await vi.advanceTimersByTimeAsync(AN_HOUR);
-    expect(log).toEqual([
-      'state:waiting',
-      'close:1001:retry',
-      'onclose:1001:true@0',
-      'state:closing',
-      'onerror@2',
-      'state:closed',
-      'close:1006:final',
-      'onclose:1006:false@3',
-    ]);
+    expect(log).toEqual(['state:waiting', 'close:1001:retry', 'onclose:1001:true@0', ...FAILED_BY_CLOSE]);
     expect(net.sockets).toHaveLength(1);
   });
 });
 
 describe('close() arguments', () => {
   test('InvalidAccessError and SyntaxError leave the state untouched', async () => {
-    const { net, line } = fakeLine();
-    const socket = await net.nextSocket();
-    socket.open();
-    await nextEvent(line, 'open');
+    const { line, socket } = await openFakeLine();
     expect(() => line.close(1001)).toThrow(expect.objectContaining({ name: 'InvalidAccessError' }));
     expect(() => line.close(1000, 'é'.repeat(62))).toThrow(expect.objectContaining({ name: 'SyntaxError' }));
     expect(line.readyState).toBe(line.OPEN);
@@ -227,10 +182,7 @@ describe('close() arguments', () => {
   });
 
   test('the clamped code reaches the socket', async () => {
-    const { net, line } = fakeLine();
-    const socket = await net.nextSocket();
-    socket.open();
-    await nextEvent(line, 'open');
+    const { line, socket } = await openFakeLine();
     line.close(1000.5, 'x');
     expect(socket.closeCalls).toEqual([[1000, 'x']]);
   });
@@ -262,10 +214,7 @@ describe('what close() does to pending work', () => {
   });
 
   test('a send() after close() is dropped with a drop event, never handed to the closing socket', async () => {
-    const { net, line } = fakeLine();
-    const socket = await net.nextSocket();
-    socket.open();
-    await nextEvent(line, 'open');
+    const { line, socket } = await openFakeLine();
     line.close();
     const dropped = nextEvent(line, 'drop');
     expect(line.send('too late')).toBe(false);

@@ -1,19 +1,12 @@
 import type { AttemptContext, ConnectionState } from '@lifeline/core';
 import { describe, expect, test, vi } from 'vitest';
 import { nextEvent } from '../../../test/helpers/server.js';
-import { fakeLine, record } from './harness.js';
+import { fakeLine, openFakeLine, openNext, record } from './harness.js';
 
 // No backoff arithmetic here: minDelay 0 makes every retry immediate, and the tests wait for events
 const immediate = { reconnect: { minDelay: 0 } } as const;
 
-async function openLine(options = {}) {
-  const { net, line } = fakeLine({ ...immediate, ...options });
-  const socket = await net.nextSocket();
-  const opened = nextEvent(line, 'open');
-  socket.open();
-  await opened;
-  return { net, line, socket };
-}
+const openLine = () => openFakeLine(immediate);
 
 describe('state transitions and readyState', () => {
   test('idle -> connecting -> open, with autoConnect: false and open()', async () => {
@@ -226,16 +219,12 @@ describe('reconnect() in each phase', () => {
       return 'ws://fake.test/';
     });
     for (let i = 0; i < 2; i++) {
-      const socket = await net.nextSocket();
-      socket.open();
-      await nextEvent(line, 'open');
+      const socket = await openNext(net, line);
       socket.serverClose(1008);
     }
     expect(line.readyState).toBe(line.CLOSED);
     line.reconnect();
-    const socket = await net.nextSocket();
-    socket.open();
-    await nextEvent(line, 'open');
+    const socket = await openNext(net, line);
     socket.serverClose(1008);
     expect(line.state.phase).toBe('waiting');
     await net.nextSocket();

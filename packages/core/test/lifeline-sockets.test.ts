@@ -2,7 +2,7 @@ import { Lifeline, LifelineCloseEvent, LifelineMessageEvent } from '@lifeline/co
 import { describe, expect, test, vi } from 'vitest';
 import type { FakeSocket } from '../../../test/helpers/fake-network.js';
 import { nextEvent } from '../../../test/helpers/server.js';
-import { FAKED_TIMERS, fakeLine, record } from './harness.js';
+import { FAKED_TIMERS, fakeLine, openFakeLine, openNext, record } from './harness.js';
 
 const immediate = { reconnect: { minDelay: 0 } } as const;
 
@@ -96,10 +96,7 @@ describe('sockets', () => {
 
 describe('standard events are built by core', () => {
   test('message and close events are core objects targeted at the Lifeline, with origin and fields', async () => {
-    const { net, line } = fakeLine(immediate, 'ws://fake.test:8080/feed?x=1');
-    const socket = await net.nextSocket();
-    socket.open();
-    await nextEvent(line, 'open');
+    const { line, socket } = await openFakeLine(immediate, 'ws://fake.test:8080/feed?x=1');
     const message = new Promise<LifelineMessageEvent>((resolve) =>
       line.addEventListener('message', resolve, { once: true }),
     );
@@ -137,9 +134,7 @@ describe('standard events are built by core', () => {
   test('events nobody listens to are not built', async () => {
     const { net, line } = fakeLine(immediate);
     const dispatch = vi.spyOn(line, 'dispatchEvent');
-    const socket = await net.nextSocket();
-    socket.open();
-    await nextEvent(line, 'open');
+    const socket = await openNext(net, line);
     socket.receive('x');
     socket.serverClose(1001);
     expect(dispatch).not.toHaveBeenCalled();
@@ -166,17 +161,12 @@ describe('send()', () => {
     const { net, line } = fakeLine(immediate);
     line.send('queued');
     line.onopen = () => line.send('from onopen');
-    const socket = await net.nextSocket();
-    socket.open();
-    await nextEvent(line, 'open');
+    const socket = await openNext(net, line);
     expect(socket.sent).toEqual(['queued', 'from onopen']);
   });
 
   test('sends every binary type of the standard as it is', async () => {
-    const { net, line } = fakeLine(immediate);
-    const socket = await net.nextSocket();
-    socket.open();
-    await nextEvent(line, 'open');
+    const { line, socket } = await openFakeLine(immediate);
     const values = [
       new ArrayBuffer(2),
       new Float32Array(2),
@@ -203,9 +193,7 @@ describe('stats', () => {
   test('counts attempts, connects, messages and UTF-8 bytes both ways, and the last close and error', async () => {
     const { net, line } = fakeLine(immediate);
     (await net.nextSocket()).refuse();
-    const socket = await net.nextSocket();
-    socket.open();
-    await nextEvent(line, 'open');
+    const socket = await openNext(net, line);
     line.send('héllo');
     line.send(new Uint8Array(10));
     socket.receive('ça va');
