@@ -706,7 +706,8 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     }
     const waiting = this.#startWaiting(next.delay, signal);
     dispatchClose();
-    this.#emit('close', { ...info, willReconnect: true });
+    // false when a close handler has just called close()
+    this.#emit('close', { ...info, willReconnect: this.#state === waiting });
     this.#announceWaiting(waiting, info);
     return new AttemptFailed(info);
   }
@@ -936,8 +937,8 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     this.#outbound.rejectWaiters(this.#closedError());
     const info: CloseInfo = { phase: opened ? 'open' : 'connect', ...close, attempt: 0 };
     this.#stats.lastClose = info;
-    this.#emit('close', { ...info, willReconnect: false });
     this.#dispatch('close', () => new LifelineCloseEvent(close));
+    this.#emit('close', { ...info, willReconnect: false });
   }
 
   /**

@@ -40,9 +40,9 @@ describe('state transitions and readyState', () => {
     expect(log).toEqual([
       'onerror@0',
       'state:waiting',
+      'onclose:1006:false@0',
       'error:ERR_CONNECT_FAILED',
       'close:1006:retry',
-      'onclose:1006:false@0',
       'reconnecting:2:0',
     ]);
     await net.nextSocket();
@@ -54,7 +54,7 @@ describe('state transitions and readyState', () => {
     const { line, socket } = await openLine();
     const log = record(line);
     socket.serverClose(4000, 'restart');
-    expect(log).toEqual(['state:waiting', 'close:4000:retry', 'onclose:4000:true@0', 'reconnecting:2:0']);
+    expect(log).toEqual(['state:waiting', 'onclose:4000:true@0', 'close:4000:retry', 'reconnecting:2:0']);
     expect(line.state).toEqual({ phase: 'waiting', attempt: 2, delay: 0 });
   });
 
@@ -62,7 +62,7 @@ describe('state transitions and readyState', () => {
     const { net, line, socket } = await openLine();
     const log = record(line);
     socket.serverClose(1002, 'bad frame');
-    expect(log).toEqual(['state:closed', 'error:ERR_FATAL_CLOSE', 'close:1002:final', 'onclose:1002:true@3']);
+    expect(log).toEqual(['state:closed', 'onclose:1002:true@3', 'error:ERR_FATAL_CLOSE', 'close:1002:final']);
     expect(line.state).toEqual({ phase: 'closed', code: 1002, reason: 'bad frame' });
     expect(line.stats.lastError?.message).toBe(
       'the server closed with code 1002, which a retry would repeat',
@@ -80,10 +80,10 @@ describe('state transitions and readyState', () => {
     expect(log).toEqual([
       'onerror@0',
       'state:closed',
+      'onclose:1006:false@3',
       'error:ERR_CONNECT_FAILED',
       'error:ERR_HANDSHAKE_REJECTED',
       'close:1006:final',
-      'onclose:1006:false@3',
     ]);
     expect(line.stats.lastError?.message).toBe('the server refused the upgrade with HTTP 403');
   });
@@ -147,7 +147,7 @@ describe('reconnect() in each phase', () => {
     const log = record(line);
     line.reconnect();
     expect(first.closeCalls).toHaveLength(1);
-    expect(log).toEqual(['state:waiting', 'close:1006:retry', 'onclose:1006:false@0', 'reconnecting:1:0']);
+    expect(log).toEqual(['state:waiting', 'onclose:1006:false@0', 'close:1006:retry', 'reconnecting:1:0']);
     const second = await net.nextSocket();
     second.open();
     await nextEvent(line, 'open');
@@ -162,7 +162,7 @@ describe('reconnect() in each phase', () => {
     expect(socket.sent).toEqual([]);
     const log = record(line);
     socket.serverClose(4001, 'rotate');
-    expect(log).toEqual(['state:waiting', 'close:4001:retry', 'onclose:4001:true@0', 'reconnecting:1:0']);
+    expect(log).toEqual(['state:waiting', 'onclose:4001:true@0', 'close:4001:retry', 'reconnecting:1:0']);
     const next = await net.nextSocket();
     next.open();
     await nextEvent(line, 'open');

@@ -71,7 +71,7 @@ describe('sockets', () => {
     socket.serverClose(1001);
     await net.nextSocket();
     expect(log).not.toContain('state:open');
-    expect(log.slice(0, 3)).toEqual(['state:waiting', 'close:1001:retry', 'onclose:1001:true@0']);
+    expect(log.slice(0, 3)).toEqual(['state:waiting', 'onclose:1001:true@0', 'close:1001:retry']);
   });
 
   test('binaryType is validated, applied to the live socket and to every new one', async () => {
