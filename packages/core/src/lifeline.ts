@@ -873,7 +873,9 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
    * its close; with `code`, starts a closing handshake the server sees, but does not wait for it either.
    */
   #abandon(connection: Connection, error: LifelineError | undefined, code?: number, reason = ''): void {
-    if (connection !== this.#connection) return;
+    // while closing, the socket was asked to close: its own close event ends close(), and detaching it
+    // here (a handshake hook that failed meanwhile) would leave Lifeline in CLOSING for good
+    if (connection !== this.#connection || this.#state.phase === 'closing') return;
     this.#detach(connection);
     const { socket } = connection;
     if (code !== undefined) socket.close(code, reason);

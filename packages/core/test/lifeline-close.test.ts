@@ -229,3 +229,24 @@ describe('what close() does to pending work', () => {
     expect(socket.sent).toEqual([]);
   });
 });
+
+describe('close() while the handshake hook runs', () => {
+  test('a hook that fails after close() does not strand the Lifeline in CLOSING', async () => {
+    let failHook!: (error: Error) => void;
+    const { net, line } = fakeLine({
+      handshake: () => new Promise<void>((_, reject) => (failHook = reject)),
+    });
+    const socket = await net.nextSocket();
+    socket.open();
+    await vi.advanceTimersByTimeAsync(0);
+    const log = record(line);
+    line.close(4000, 'bye');
+    failHook(new Error('no reply: the socket is closing'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(line.readyState).toBe(line.CLOSING);
+    socket.serverClose(4000, 'bye');
+    await vi.advanceTimersByTimeAsync(AN_HOUR);
+    expect(log).toEqual(['state:closing', 'state:closed', 'onclose:4000:true@3', 'close:4000:final']);
+    expect(net.sockets).toHaveLength(1);
+  });
+});
