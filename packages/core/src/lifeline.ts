@@ -668,11 +668,13 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     if (!(failure instanceof AttemptFailed)) throw wrapError('ERR_CONNECT_FAILED', failure);
     if (signal.aborted) throw signal.reason;
     if (failure.stop) throw failure.stop;
-    await this.#sleepOut();
-    // suspended meanwhile (offline, a page in the back/forward cache): no attempt until resumed
-    while (this.#suspended) {
+    for (;;) {
+      const sleep = this.#sleep;
+      await sleep?.done;
+      if (this.#sleep === sleep) this.#sleep = null;
+      // suspended meanwhile (offline, a page in the back/forward cache): no attempt until resumed
+      if (!this.#suspended) return;
       this.#announceWaiting(this.#startWaiting(0, signal), failure.info);
-      await this.#sleepOut();
     }
   }
 
@@ -728,13 +730,6 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
   #announceWaiting(waiting: ConnectionState & { phase: 'waiting' }, reason: CloseInfo): void {
     if (this.#state !== waiting) return;
     this.#emit('reconnecting', { attempt: waiting.attempt, delay: waiting.delay, reason });
-  }
-
-  /** Waits for the running sleep, if any, to end. */
-  async #sleepOut(): Promise<void> {
-    const sleep = this.#sleep;
-    await sleep?.done;
-    if (this.#sleep === sleep) this.#sleep = null;
   }
 
   /** What follows a close: the delay before the next attempt, or the error that stops. Updates the counters. */

@@ -88,9 +88,7 @@ export function clampCloseCode(code: unknown): number | undefined {
   const value = Number(code);
   if (Number.isNaN(value)) return 0;
   const clamped = Math.min(65535, Math.max(0, value));
-  // WebIDL rounds ties to even, so close(1000.5) is close(1000), not the forbidden 1001
-  const floor = Math.floor(clamped);
-  const fraction = clamped - floor;
-  if (fraction > 0.5 || (fraction === 0.5 && floor % 2 === 1)) return floor + 1;
-  return floor;
+  const rounded = Math.round(clamped);
+  // WebIDL rounds ties to even (Math.round rounds them up), so close(1000.5) is close(1000), not 1001
+  return clamped % 1 === 0.5 && rounded % 2 === 1 ? rounded - 1 : rounded;
 }
