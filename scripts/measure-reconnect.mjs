@@ -122,12 +122,21 @@ async function manyClients(minDelay) {
     await Promise.all(lines.map((line) => line.opened()));
     await sleep(MIN_UPTIME * 1.5);
     const drops = [];
-    for (const line of lines) line.once('close', () => drops.push(now()));
+    const starts = [];
+    for (const line of lines) {
+      line.once('close', () => drops.push(now()));
+      line.on('state', ({ phase }) => phase === 'connecting' && starts.push(now()));
+    }
     const reopened = lines.map((line) => nextOpen(line));
     const backAt = await server.restart(0);
     const sinceBack = (times) => times.map((at) => at - backAt).sort((a, b) => a - b);
     const opens = sinceBack(await Promise.all(reopened));
-    return { drops: sinceBack(drops), arrivals: sinceBack(await server.arrivals()), opens };
+    return {
+      drops: sinceBack(drops),
+      starts: sinceBack(starts),
+      arrivals: sinceBack(await server.arrivals()),
+      opens,
+    };
   } finally {
     for (const line of lines) line.close();
     server.stop();
@@ -163,7 +172,7 @@ async function measure() {
     [MIN_DELAY, 25],
     [1000, 100],
   ]) {
-    const { drops, arrivals, opens } = await manyClients(minDelay);
+    const { drops, starts, arrivals, opens } = await manyClients(minDelay);
     const summary = (times) =>
       `first ${ms(times[0])}, p10 ${ms(percentile(times, 10))}, p50 ${ms(percentile(times, 50))}, ` +
       `p90 ${ms(percentile(times, 90))}, last ${ms(times.at(-1))}`;
@@ -172,6 +181,7 @@ async function measure() {
     );
     // all clients share this process: how long it took them to notice the drop bounds what follows
     console.log(`    clients saw the drop: first ${ms(drops[0])}, last ${ms(drops.at(-1))}`);
+    console.log(`    attempts started:     ${summary(starts)} (${starts.length} attempts)`);
     console.log(`    connections arrived:  ${summary(arrivals)}`);
     console.log(`    clients open:         ${summary(opens)}`);
     console.log('    arrivals per bucket:');
