@@ -1,7 +1,7 @@
 import type { AttemptContext, ConnectionState } from '@lifeline/core';
 import { describe, expect, test, vi } from 'vitest';
 import { nextEvent } from '../../../test/helpers/server.js';
-import { fakeLine, openFakeLine, openNext, record } from './harness.js';
+import { FAKE_URL, fakeLine, openFakeLine, openNext, record } from './harness.js';
 
 // No backoff arithmetic here: minDelay 0 makes every retry immediate, and the tests wait for events
 const immediate = { reconnect: { minDelay: 0 } } as const;
@@ -89,20 +89,22 @@ describe('state transitions and readyState', () => {
   });
 
   test('closed -> connecting: reconnect() after a fatal close starts over at attempt 1', async () => {
-    const { net, line, socket } = await openLine();
+    const contexts: AttemptContext[] = [];
+    const { net, line } = fakeLine(immediate, (context: AttemptContext) => {
+      contexts.push(context);
+      return FAKE_URL;
+    });
+    const socket = await openNext(net, line);
     socket.serverClose(4500);
     expect(line.readyState).toBe(line.CLOSED);
-    const attempts: AttemptContext[] = [];
-    line.on('state', (state) => {
-      if (state.phase === 'connecting') attempts.push({ attempt: state.attempt, reason: 'manual' });
-    });
     line.reconnect();
     expect(line.state).toEqual({ phase: 'connecting', attempt: 1 });
-    const next = await net.nextSocket();
-    next.open();
-    await nextEvent(line, 'open');
+    await openNext(net, line);
     expect(line.readyState).toBe(line.OPEN);
-    expect(attempts).toEqual([{ attempt: 1, reason: 'manual' }]);
+    expect(contexts).toEqual([
+      { attempt: 1, reason: 'initial' },
+      { attempt: 1, reason: 'manual' },
+    ]);
   });
 
   test('the state event carries the new and the previous state', async () => {

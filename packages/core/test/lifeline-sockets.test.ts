@@ -1,6 +1,6 @@
 import { Lifeline, LifelineCloseEvent, LifelineMessageEvent } from '@lifeline/core';
 import { describe, expect, test, vi } from 'vitest';
-import type { FakeSocket } from '../../../test/helpers/fake-network.js';
+import { FakeNetwork, type FakeSocket } from '../../../test/helpers/fake-network.js';
 import { nextEvent } from '../../../test/helpers/server.js';
 import { FAKED_TIMERS, fakeLine, openFakeLine, openNext, record } from './harness.js';
 
@@ -217,7 +217,7 @@ describe('stats', () => {
 
 describe('the constructor', () => {
   test('takes (url), (url, protocols), (url, protocols, options) and (url, options)', async () => {
-    const net = { WebSocket: fakeLine().net.WebSocket };
+    const net = { WebSocket: new FakeNetwork().WebSocket };
     const forms = [
       new Lifeline('ws://fake.test/a', { ...net, autoConnect: false }),
       new Lifeline('ws://fake.test/b', 'chat', { ...net, autoConnect: false }),
