@@ -4,32 +4,38 @@
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
-const LISTEN = '(event) => { document.title = String(JSON.parse(event.data)); }';
-const SEND = "JSON.stringify({ type: 'hello' })";
-const URL = "'wss://example.com/feed'";
-
+// each library with its own reconnect and its defaults, used as its README shows
 const USES = {
-  ws: `const socket = new WebSocket(${URL});
-socket.onmessage = ${LISTEN};
-socket.onopen = () => socket.send(${SEND});`,
-  lifeline: `import { Lifeline } from '@lifeline/browser';
-const line = new Lifeline(${URL});
-line.on('message', (message) => { document.title = String(message); });
-line.send({ type: 'hello' });`,
-  'reconnecting-websocket': `import ReconnectingWebSocket from 'reconnecting-websocket';
-const socket = new ReconnectingWebSocket(${URL});
-socket.onmessage = ${LISTEN};
-socket.send(${SEND});`,
-  // the package's documented import for its plain reconnecting WebSocket
-  partysocket: `import { WebSocket } from 'partysocket';
-const socket = new WebSocket(${URL});
-socket.onmessage = ${LISTEN};
-socket.send(${SEND});`,
-  // with a backoff (it does not reconnect without one) and a buffer (it drops sends before open without one)
-  'websocket-ts': `import { ArrayQueue, ExponentialBackoff, WebsocketBuilder, WebsocketEvent } from 'websocket-ts';
-const socket = new WebsocketBuilder(${URL}).withBuffer(new ArrayQueue()).withBackoff(new ExponentialBackoff(1000, 5)).build();
-socket.addEventListener(WebsocketEvent.message, (_, event) => { document.title = String(JSON.parse(event.data)); });
-socket.send(${SEND});`,
+  ws: `
+const socket = new WebSocket('wss://example.com/feed');
+socket.addEventListener('message', (event) => document.title = String(JSON.parse(event.data)));
+socket.addEventListener('open', () => socket.send(JSON.stringify({ type: 'hello' })));
+`,
+  lifeline: `
+import { Lifeline } from '@lifeline/browser';
+const line = new Lifeline('wss://example.com/feed');
+line.on('message', (message) => document.title = String(message));
+line.send({ type: 'hello' });
+`,
+  'reconnecting-websocket': `
+import ReconnectingWebSocket from 'reconnecting-websocket';
+const socket = new ReconnectingWebSocket('wss://example.com/feed');
+socket.addEventListener('message', (event) => document.title = String(JSON.parse(event.data)));
+socket.send(JSON.stringify({ type: 'hello' }));
+`,
+  partysocket: `
+import ReconnectingWebSocket from 'partysocket/ws';
+const socket = new ReconnectingWebSocket('wss://example.com/feed');
+socket.addEventListener('message', (event) => document.title = String(JSON.parse(event.data)));
+socket.send(JSON.stringify({ type: 'hello' }));
+`,
+  // it reconnects only with a backoff; without a buffer (its default) a send before open is dropped
+  'websocket-ts': `
+import { ExponentialBackoff, WebsocketBuilder, WebsocketEvent } from 'websocket-ts';
+const socket = new WebsocketBuilder('wss://example.com/feed').withBackoff(new ExponentialBackoff(1000, 5)).build();
+socket.addEventListener(WebsocketEvent.message, (_, event) => document.title = String(JSON.parse(event.data)));
+socket.send(JSON.stringify({ type: 'hello' }));
+`,
 };
 
 /** Minified bytes per package, from esbuild's metafile: where the bytes come from. */

@@ -1,13 +1,9 @@
 // Turns the runs of one benchmark into a summary (median, min, max per metric), Lifeline's verdicts
 // against its targets (ratios to raw ws from the same run), and a Markdown table.
 
-export const BUNDLE_BUDGET_BYTES = 5000;
+import { median } from './workloads/measure.mjs';
 
-export function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
+export const BUNDLE_BUDGET_BYTES = 5000;
 
 /** Median, min and max of each metric over a target's successful runs. */
 export function summarize(runs, metrics) {

@@ -5,6 +5,7 @@
 //   pump(client, chunk, count)                   -> Promise, sends with the library's best backpressure API
 // A client has send(data), bufferedAmount and close().
 import { setTimeout as sleep } from 'node:timers/promises';
+import WebSocket from 'ws';
 
 /** The high-water mark every hand-gated loop uses: Lifeline's default. */
 export const HIGH_WATER_MARK = 1024 * 1024;
@@ -36,4 +37,28 @@ export async function pumpPolling(client, chunk, count) {
     while (client.bufferedAmount >= HIGH_WATER_MARK) await sleep(1);
     client.send(chunk);
   }
+}
+
+/** The adapter for reconnecting-websocket and its fork partysocket: same constructor, same options. */
+export function reconnectingWebSocketAdapter(ReconnectingWebSocket) {
+  const open = (url, onText, options = {}) => {
+    const socket = new ReconnectingWebSocket(url, [], { WebSocket, ...options });
+    socket.onmessage = (event) => onText(event.data);
+    return socket;
+  };
+  return {
+    connect: (url, onText) => whenOpen(open(url, onText)),
+    connectDecoding: (url, schema, onValue, onInvalid) =>
+      whenOpen(open(url, (text) => validateText(text, schema, onValue, onInvalid))),
+    connectReconnecting(url, delayMs, onOpen, onText) {
+      const socket = open(url, onText, {
+        minReconnectionDelay: delayMs,
+        maxReconnectionDelay: delayMs,
+        reconnectionDelayGrowFactor: 1,
+      });
+      socket.onopen = onOpen;
+      return socket;
+    },
+    pump: pumpPolling,
+  };
 }
