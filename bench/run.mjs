@@ -10,7 +10,7 @@
 // --parallel runs N (target, workload) pairs at once: only for checking the harness (--smoke does, with
 // 3), since concurrent runs disturb each other's numbers.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, type } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -69,7 +69,9 @@ async function lifelineModule() {
     }
     return '@lifeline/node';
   }
-  const outfile = join(root, '.tmp', 'bench', 'lifeline-node.mjs');
+  // one file per harness process, so concurrent runs cannot trip over each other's bundle
+  const outfile = join(root, '.tmp', 'bench', `lifeline-node-${process.pid}.mjs`);
+  process.on('exit', () => rmSync(outfile, { force: true }));
   await build({
     entryPoints: [source('node')],
     outfile,
