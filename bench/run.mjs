@@ -3,9 +3,10 @@
 // targets interleaved over the repetitions. Writes bench/results/<date>-<mode>.json and .md.
 //
 //   node bench/run.mjs [--quick | --smoke] [--reps N] [--workloads a,b] [--targets a,b]
-//                      [--source] [--prof cpu|heap] [--parallel N] [--out file.json]
+//                      [--source] [--from DIR] [--prof cpu|heap] [--parallel N] [--out file.json]
 //
-// --source bundles Lifeline from packages/*/src instead of using the built packages (no build needed).
+// --source bundles Lifeline from packages/*/src instead of using the built packages (no build needed);
+// --from DIR takes those sources from another checkout (a branch to compare), implying --source.
 // --prof writes V8 CPU or heap profiles of the client processes to bench/results/profiles/.
 // --parallel runs N (target, workload) pairs at once: only for checking the harness (--smoke does, with
 // 3), since concurrent runs disturb each other's numbers.
@@ -32,12 +33,16 @@ const { values: args } = parseArgs({
     workloads: { type: 'string' },
     targets: { type: 'string' },
     source: { type: 'boolean', default: false },
+    from: { type: 'string' },
     prof: { type: 'string' },
     parallel: { type: 'string' },
     out: { type: 'string' },
   },
 });
 
+const fromSources = args.source || args.from !== undefined;
+const sourceRoot = resolve(args.from ?? root);
+const sourceOf = (pkg) => join(sourceRoot, 'packages', pkg, 'src', 'index.ts');
 const mode = args.smoke ? 'smoke' : args.quick ? 'quick' : 'full';
 const { timeoutMs, reps: defaultReps } = settings(mode);
 const reps = args.reps ? Number(args.reps) : defaultReps;
@@ -62,8 +67,7 @@ const log = (text) => process.stdout.write(`${text}\n`);
 
 /** The module the Lifeline client imports: the built @lifeline/node, or a bundle of the sources. */
 async function lifelineModule() {
-  const source = (pkg) => join(root, 'packages', pkg, 'src', 'index.ts');
-  if (!args.source) {
+  if (!fromSources) {
     if (!existsSync(join(root, 'packages', 'node', 'dist', 'index.js'))) {
       throw new Error('the packages are not built: run `pnpm build` first (or pass --source)');
     }
@@ -73,14 +77,14 @@ async function lifelineModule() {
   const outfile = join(root, '.tmp', 'bench', `lifeline-node-${process.pid}.mjs`);
   process.on('exit', () => rmSync(outfile, { force: true }));
   await build({
-    entryPoints: [source('node')],
+    entryPoints: [sourceOf('node')],
     outfile,
     bundle: true,
     format: 'esm',
     platform: 'node',
     target: 'node20',
     external: ['ws'], // ws resolves from the repository root, as it does for the other targets
-    alias: { '@lifeline/core': source('core') },
+    alias: { '@lifeline/core': sourceOf('core') },
     logLevel: 'silent',
   });
   return pathToFileURL(outfile).href;
@@ -153,7 +157,7 @@ const meta = {
   pinned: cores !== null,
   parallel,
   loadBefore: loadavg().map((load) => Number(load.toFixed(2))),
-  lifeline: args.source ? 'sources (--source)' : 'built packages',
+  lifeline: fromSources ? `the sources in ${args.from ?? 'this checkout'}` : 'built packages',
 };
 log(
   `bench: ${mode}, ${reps} rep(s), ${meta.cpu} × ${meta.cores}, Node ${meta.node}, ` +
@@ -204,11 +208,8 @@ for (const workload of results) {
 const bundle = withBundle
   ? await bundleSizes(pick(TARGETS, wantedTargets?.join(',')), {
       resolveDir: root,
-      alias: args.source
-        ? {
-            '@lifeline/browser': join(root, 'packages', 'browser', 'src', 'index.ts'),
-            '@lifeline/core': join(root, 'packages', 'core', 'src', 'index.ts'),
-          }
+      alias: fromSources
+        ? { '@lifeline/browser': sourceOf('browser'), '@lifeline/core': sourceOf('core') }
         : {},
     })
   : null;
