@@ -470,19 +470,29 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     this.#heartbeat?.probe(timeout);
   }
 
-  /** Messages still queued, handed back in order and removed from the queue (no `drop` events). */
+  /**
+   * Messages still queued, handed back in order and removed from the queue (no `drop` events). Sticky
+   * messages stay sticky: `unstick()` them too to stop their replay.
+   */
   takeQueued(): unknown[] {
     return this.#outbound.takeQueued();
   }
 
+  /** Stops re-sending the message sent with `{ sticky: key }` after reconnects; true if there was one. */
+  unstick(key: string): boolean {
+    return this.#outbound.unstick(key);
+  }
+
   /**
-   * Resolves when nothing is queued and the socket holds no more than `lowWaterMark`.
+   * Resolves when nothing is queued and the socket holds no more than `limit` bytes (default
+   * `lowWaterMark`); `drained(Infinity)` resolves once every queued message was handed to the socket.
    * Rejects with `ERR_CLOSED` if the Lifeline closes for good first.
    * @example for (const chunk of chunks) { line.send(chunk); await line.drained(); }
    */
-  drained(): Promise<void> {
-    if (this.#state.phase === 'closed') return Promise.reject(this.#closedError());
-    return this.#outbound.drained();
+  drained(limit?: number): Promise<void> {
+    const phase = this.#state.phase;
+    if (phase === 'closing' || phase === 'closed') return Promise.reject(this.#closedError());
+    return this.#outbound.drained(limit);
   }
 
   /** Resolves on the next open (at once when open). Rejects with `ERR_CLOSED` if it closes for good first. */
@@ -638,7 +648,7 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     try {
       await Promise.race([
         connection.ended,
-        handshake({ send: (data: Outgoing) => socket.send(data), socket, attempt }),
+        handshake({ send: (data: Outgoing) => this.#outbound.sendDirect(socket, data), socket, attempt }),
       ]);
     } catch (cause) {
       if (cause instanceof AttemptFailed) throw cause;

@@ -8,7 +8,7 @@ export type DropReason =
   | 'expired'
   /** It was sent `volatile` and could not go out at once. */
   | 'volatile'
-  /** The Lifeline closed before it could go out. */
+  /** The Lifeline was closed by the application before it could go out. */
   | 'closed'
   /** It alone is larger than `queue.maxBytes`. */
   | 'too-big';
@@ -20,7 +20,7 @@ export interface QueueOptions {
   readonly maxBytes: number;
   /**
    * What to do when a message does not fit: drop the oldest queued messages to make room, drop the new
-   * message, or refuse it by throwing (`ERR_QUEUE_FULL`), so the caller keeps it.
+   * message, or refuse it by throwing `ERR_QUEUE_FULL`, so the caller still holds it and decides.
    * @default 'drop-oldest'
    */
   readonly overflow: 'drop-oldest' | 'drop-newest' | 'reject';
@@ -35,6 +35,8 @@ export interface QueuedMessage {
   readonly bytes: number;
   /** Clock time after which it is dropped as `expired`; Infinity for no ttl. */
   readonly expiresAt: number;
+  /** The `sticky` key it was sent with, if any. */
+  readonly sticky?: string | undefined;
 }
 
 /** What `push` did with a message. */
@@ -51,6 +53,9 @@ export class OutboundQueue {
   #items: QueuedMessage[] = [];
   #head = 0;
   #bytes = 0;
+  // no later than the earliest expiry queued (it may be earlier: a shift does not recompute it), so
+  // dropExpired costs nothing until something may really have expired
+  #nextExpiry = Infinity;
 
   constructor(options: QueueOptions, onDrop: (message: QueuedMessage, reason: DropReason) => void) {
     this.#options = options;
@@ -66,13 +71,14 @@ export class OutboundQueue {
     return this.#bytes;
   }
 
+  /** When the next message may expire (clock time); Infinity when nothing queued has a ttl. */
+  get nextExpiry(): number {
+    return this.#nextExpiry;
+  }
+
   /** Adds a message at the back, applying the bounds and the overflow policy. */
   push(message: QueuedMessage): PushResult {
     const { maxMessages, maxBytes, overflow } = this.#options;
-    if (message.bytes > maxBytes) {
-      this.#onDrop(message, 'too-big');
-      return 'dropped';
-    }
     const fits = () => this.length < maxMessages && this.#bytes + message.bytes <= maxBytes;
     if (!fits()) {
       if (overflow === 'reject') return 'full';
@@ -84,12 +90,8 @@ export class OutboundQueue {
     }
     this.#items.push(message);
     this.#bytes += message.bytes;
+    if (message.expiresAt < this.#nextExpiry) this.#nextExpiry = message.expiresAt;
     return 'queued';
-  }
-
-  /** The next message to send, without removing it. */
-  peek(): QueuedMessage | undefined {
-    return this.#items[this.#head];
   }
 
   /** Removes and returns the next message. */
@@ -97,17 +99,18 @@ export class OutboundQueue {
     return this.length === 0 ? undefined : this.#take();
   }
 
-  /** Drops every message whose ttl has passed. */
+  /** Drops every message whose ttl has passed by `now`. */
   dropExpired(now: number): void {
-    if (this.length === 0) return;
-    const kept = this.#items.slice(this.#head).filter((message) => {
-      if (message.expiresAt > now) return true;
-      this.#bytes -= message.bytes;
-      this.#onDrop(message, 'expired');
-      return false;
-    });
-    this.#items = kept;
-    this.#head = 0;
+    if (now < this.#nextExpiry) return;
+    this.#filter((message) => message.expiresAt > now, 'expired');
+  }
+
+  /**
+   * Takes out the messages sent with a key that is still sticky, without reporting drops: after a
+   * disconnect the newest message of each such key is replayed anyway, and must not go twice.
+   */
+  removeSticky(keys: ReadonlyMap<string, unknown>): void {
+    this.#filter((message) => message.sticky === undefined || !keys.has(message.sticky));
   }
 
   /** Empties the queue, handing the messages back in order without reporting drops. */
@@ -116,6 +119,7 @@ export class OutboundQueue {
     this.#items = [];
     this.#head = 0;
     this.#bytes = 0;
+    this.#nextExpiry = Infinity;
     return all;
   }
 
@@ -124,13 +128,34 @@ export class OutboundQueue {
     for (const message of this.takeAll()) this.#onDrop(message, reason);
   }
 
+  /** Keeps the messages `keep` accepts, in order; the others are dropped for `reason`, or silently taken out. */
+  #filter(keep: (message: QueuedMessage) => boolean, reason?: DropReason): void {
+    const all = this.takeAll();
+    const dropped: QueuedMessage[] = [];
+    for (const message of all) {
+      if (!keep(message)) {
+        dropped.push(message);
+        continue;
+      }
+      this.#items.push(message);
+      this.#bytes += message.bytes;
+      if (message.expiresAt < this.#nextExpiry) this.#nextExpiry = message.expiresAt;
+    }
+    // reported once the queue is consistent: a drop listener may send again
+    if (reason) for (const message of dropped) this.#onDrop(message, reason);
+  }
+
   #take(): QueuedMessage {
     const message = this.#items[this.#head] as QueuedMessage;
     this.#items[this.#head] = undefined as unknown as QueuedMessage;
     this.#head++;
     this.#bytes -= message.bytes;
-    // compact once the dead head dominates, so memory stays proportional to what is queued
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+    if (this.#head === this.#items.length) {
+      this.#items = [];
+      this.#head = 0;
+      this.#nextExpiry = Infinity;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      // compact once the dead head dominates, so memory stays proportional to what is queued
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;
     }

@@ -1,14 +1,21 @@
 import { byteLength } from './byte-length.js';
 import { LifelineError } from './errors.js';
+import { checkDuration } from './options.js';
 import { type DropReason, OutboundQueue, type QueuedMessage, type QueueOptions } from './outbound-queue.js';
 import type { Outgoing, Timers, WebSocketLike } from './ports.js';
 
-/** Per-send options. */
+/** Per-send options. Durations in milliseconds. */
 export interface SendOptions {
-  /** Drop the message as `expired` if it has waited longer than this many milliseconds. */
+  /** Drop the message as `expired` once it has waited in the queue longer than this. */
   readonly ttl?: number;
   /** Drop the message as `volatile` unless it can go out at once (open, below the high-water mark). */
   readonly volatile?: boolean;
+  /**
+   * Re-send this message after every reconnect, until `unstick(key)`. Only the newest message of each
+   * key is kept; keys replay in the order they were first used. Cannot be combined with `ttl` or
+   * `volatile`.
+   */
+  readonly sticky?: string;
 }
 
 export interface OutboundOptions {
@@ -18,6 +25,13 @@ export interface OutboundOptions {
   readonly timers: Timers;
   readonly onDrop: (value: unknown, reason: DropReason) => void;
   readonly onWrite: (bytes: number) => void;
+}
+
+interface Waiter {
+  /** Resolve once nothing is queued and the socket holds no more than this many bytes. */
+  readonly limit: number;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
 }
 
 // browsers say nothing when bytes leave; while something waits, bufferedAmount is polled at this pace
@@ -30,9 +44,12 @@ const POLL_MS = 10;
 export class Outbound {
   readonly #options: OutboundOptions;
   readonly #queue: OutboundQueue;
+  readonly #sticky = new Map<string, QueuedMessage>();
   #socket: WebSocketLike | null = null;
   #poll: unknown = null;
-  #drainWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  #expiry: unknown = null;
+  #expiryAt = Infinity;
+  #waiters: Waiter[] = [];
 
   constructor(options: OutboundOptions) {
     this.#options = options;
@@ -54,111 +71,174 @@ export class Outbound {
    * Sends, queues or drops one encoded message.
    * @returns true when sent or queued, false when dropped (and `onDrop` was called)
    * @throws LifelineError `ERR_QUEUE_FULL` with the `'reject'` overflow policy
+   * @throws RangeError for a bad `ttl`; TypeError for `sticky` with `ttl` or `volatile`
    */
   send(value: unknown, data: Outgoing, options: SendOptions | undefined, isClosed: boolean): boolean {
-    const socket = this.#socket;
-    if (socket !== null && this.#queue.length === 0 && socket.bufferedAmount <= this.#options.highWaterMark) {
-      this.#write(socket, data, byteLength(data));
+    // checked before the socket: a socket that is closing would swallow the message without a word
+    if (isClosed) return this.#drop(value, 'closed');
+    const bytes = byteLength(data);
+    // on every path, not only when queued, so whether a message fits never depends on timing
+    if (bytes > this.#options.queue.maxBytes) return this.#drop(value, 'too-big');
+    const { ttl, volatile, sticky } = options ?? {};
+    if (ttl !== undefined) checkDuration('ttl', ttl);
+    const message: QueuedMessage = {
+      value,
+      data,
+      bytes,
+      expiresAt: ttl === undefined ? Infinity : this.#options.timers.now() + ttl,
+      sticky,
+    };
+    if (sticky !== undefined) {
+      if (ttl !== undefined || volatile) {
+        throw new TypeError(`Lifeline: send option 'sticky' (${sticky}) excludes 'ttl' and 'volatile'`);
+      }
+      this.#sticky.set(sticky, message);
+      // the replay after the next open sends it
+      if (this.#socket === null) return true;
+    }
+    if (this.#queue.length === 0 && this.#isWritable()) {
+      this.#write(message);
       return true;
     }
-    if (isClosed) {
-      this.#options.onDrop(value, 'closed');
-      return false;
-    }
-    if (options?.volatile) {
-      this.#options.onDrop(value, 'volatile');
-      return false;
-    }
-    const ttl = options?.ttl;
-    const expiresAt = ttl === undefined ? Number.POSITIVE_INFINITY : this.#options.timers.now() + ttl;
-    const result = this.#queue.push({ value, data, bytes: byteLength(data), expiresAt });
+    if (volatile) return this.#drop(value, 'volatile');
+    const result = this.#queue.push(message);
     if (result === 'full') {
       throw new LifelineError(
         'ERR_QUEUE_FULL',
         `the outbound queue is full (${this.#queue.length} messages, ${this.#queue.bytes} bytes) and overflow is 'reject'`,
       );
     }
-    if (socket !== null) this.#watchDrain();
+    this.#scheduleExpiry();
+    this.#watchDrain();
     return result === 'queued';
   }
 
-  /** Starts writing to `socket` (just opened), or stops writing (`null`: it closed). Flushes the queue. */
+  /** Sends at once, ahead of the queue (the `handshake` hook's `send`); `socket` may not be attached yet. */
+  sendDirect(socket: WebSocketLike, data: Outgoing): void {
+    this.#write({ data, bytes: byteLength(data) }, socket);
+  }
+
+  /** Stops re-sending the sticky message with this key; true if there was one. */
+  unstick(key: string): boolean {
+    return this.#sticky.delete(key);
+  }
+
+  /**
+   * Starts writing to `socket` (just opened: replays the sticky messages, then flushes the queue), or
+   * stops writing (`null`: it closed).
+   */
   attach(socket: WebSocketLike | null): void {
     this.#socket = socket;
     this.#stopPolling();
-    if (socket !== null) this.flush();
-  }
-
-  /** Writes queued messages in order while the socket stays at or below the high-water mark. */
-  flush(): void {
-    const socket = this.#socket;
-    if (socket === null) return;
-    this.#queue.dropExpired(this.#options.timers.now());
-    while (this.#queue.length > 0 && socket.bufferedAmount <= this.#options.highWaterMark) {
-      const message = this.#queue.shift() as QueuedMessage;
-      this.#write(socket, message.data, message.bytes);
+    if (socket === null) {
+      // queued copies of sticky messages would go twice: the replay sends the newest of each key
+      if (this.#sticky.size > 0) this.#queue.removeSticky(this.#sticky);
+    } else {
+      for (const message of this.#sticky.values()) this.#write(message);
     }
-    this.#settleDrainWaiters();
-    if (this.#queue.length > 0 || this.#drainWaiters.length > 0) this.#watchDrain();
+    this.flush();
   }
 
-  /** Resolves once nothing is queued and the socket holds no more than `lowWaterMark`. */
-  drained(): Promise<void> {
-    if (this.#isDrained()) return Promise.resolve();
+  /** Drops what expired, then writes queued messages in order while the socket stays writable. */
+  flush(): void {
+    this.#queue.dropExpired(this.#options.timers.now());
+    while (this.#queue.length > 0 && this.#isWritable()) this.#write(this.#queue.shift() as QueuedMessage);
+    this.#scheduleExpiry();
+    this.#settle();
+    this.#watchDrain();
+  }
+
+  /** Resolves once nothing is queued and the socket holds no more than `limit` bytes. */
+  drained(limit = this.#options.lowWaterMark): Promise<void> {
+    checkDuration('limit', limit, { allowInfinity: true });
+    if (this.#isDrained(limit)) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.#drainWaiters.push({ resolve, reject });
+      this.#waiters.push({ limit, resolve, reject });
       this.#watchDrain();
     });
   }
 
   /** Rejects every `drained()` waiter; used when the Lifeline closes for good. */
   rejectWaiters(error: unknown): void {
-    const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
+    const waiters = this.#waiters;
+    this.#waiters = [];
     for (const waiter of waiters) waiter.reject(error);
   }
 
-  /** Empties the queue: into the caller's hands, or reporting each message as dropped. */
+  /** Empties the queue into the caller's hands, in order, without `drop` events. */
   takeQueued(): unknown[] {
-    return this.#queue.takeAll().map((message) => message.value);
+    const taken = this.#queue.takeAll().map((message) => message.value);
+    this.flush();
+    return taken;
   }
 
+  /** Empties the queue, reporting each message as dropped for `reason`. */
   dropQueued(reason: DropReason): void {
     this.#queue.dropAll(reason);
-    this.#settleDrainWaiters();
+    this.flush();
   }
 
-  #write(socket: WebSocketLike, data: Outgoing, bytes: number): void {
-    this.#options.onWrite(bytes);
+  #drop(value: unknown, reason: DropReason): false {
+    this.#options.onDrop(value, reason);
+    return false;
+  }
+
+  #isWritable(): boolean {
+    const socket = this.#socket;
+    // a socket that is no longer OPEN (the server began closing) queues: the next connection sends it
+    return socket !== null && socket.readyState === 1 && socket.bufferedAmount <= this.#options.highWaterMark;
+  }
+
+  #write(message: Pick<QueuedMessage, 'data' | 'bytes'>, socket = this.#socket as WebSocketLike): void {
+    this.#options.onWrite(message.bytes);
     if (socket.sendWithCallback) {
       // the callback says when bytes left the process: the next chance to flush, with no polling
-      socket.sendWithCallback(data, () => this.#onWritten(socket));
+      socket.sendWithCallback(message.data, () => {
+        if (socket === this.#socket) this.flush();
+      });
     } else {
-      socket.send(data);
+      socket.send(message.data);
     }
   }
 
-  #onWritten(socket: WebSocketLike): void {
-    if (socket !== this.#socket) return;
-    if (this.#queue.length > 0) this.flush();
-    else this.#settleDrainWaiters();
+  #isDrained(limit: number): boolean {
+    return this.#queue.length === 0 && (this.#socket?.bufferedAmount ?? 0) <= limit;
   }
 
-  #isDrained(): boolean {
-    return this.#queue.length === 0 && (this.#socket?.bufferedAmount ?? 0) <= this.#options.lowWaterMark;
+  #settle(): void {
+    if (this.#waiters.length === 0) return;
+    this.#waiters = this.#waiters.filter((waiter) => {
+      if (!this.#isDrained(waiter.limit)) return true;
+      waiter.resolve();
+      return false;
+    });
   }
 
-  #settleDrainWaiters(): void {
-    if (this.#drainWaiters.length === 0 || !this.#isDrained()) return;
-    const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
-    for (const waiter of waiters) waiter.resolve();
+  /** One timer at the earliest expiry, so an expired message is reported when it expires, not at the next flush. */
+  #scheduleExpiry(): void {
+    const at = this.#queue.nextExpiry;
+    if (at === this.#expiryAt) return;
+    const timers = this.#options.timers;
+    if (this.#expiry !== null) timers.clearTimeout(this.#expiry);
+    this.#expiryAt = at;
+    this.#expiry =
+      at === Infinity
+        ? null
+        : timers.setTimeout(() => {
+            this.#expiry = null;
+            this.#expiryAt = Infinity;
+            this.flush();
+          }, at - timers.now());
   }
 
-  /** Polls bufferedAmount only where the platform gives no write callback, and only while something waits. */
+  /**
+   * Polls bufferedAmount where the platform gives no write callback, only while a message or a
+   * `drained()` waits: an idle connection has no timer.
+   */
   #watchDrain(): void {
     const socket = this.#socket;
     if (socket === null || socket.sendWithCallback || this.#poll !== null) return;
+    if (this.#queue.length === 0 && this.#waiters.length === 0) return;
     this.#poll = this.#options.timers.setTimeout(() => {
       this.#poll = null;
       this.flush();
