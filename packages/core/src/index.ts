@@ -46,3 +46,5 @@ export { redact } from './redact.js';
 export type { StandardEventMap } from './standard-events.js';
 export { LifelineCloseEvent, LifelineErrorEvent, LifelineMessageEvent } from './standard-events.js';
 export type { ConnectionState, Phase } from './state.js';
+export type { LifelineStreams } from './stream.js';
+export { stream } from './stream.js';

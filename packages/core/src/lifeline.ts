@@ -6,6 +6,7 @@ import { type Codec, decodeFrame, jsonCodec, toFrame } from './codec.js';
 import { LifelineError, type LifelineErrorCode } from './errors.js';
 import type { AttemptReason, LifelineEvents } from './events.js';
 import type { HeartbeatMonitor } from './heartbeat.js';
+import { iterateMessages } from './message-iterator.js';
 import {
   type AttemptContext,
   checkDuration,
@@ -142,6 +143,8 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
   #nextReason: AttemptReason = 'initial';
   #manualReconnect = false;
   #disconnectedAt = 0;
+  // consumers (async iterators) that are too far behind: while any is, the socket is paused
+  #holds = 0;
   #stats = {
     attempts: 0,
     connects: 0,
@@ -306,7 +309,7 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
       clearConnectTimer(connection, this.#timers);
       // a send() from now on is dropped with a `drop` event, not handed to a socket that discards it
       this.#outbound.attach(null);
-      connection.socket.close(clamped, text);
+      closeSocket(connection.socket, clamped, text);
       return;
     }
     // no socket (idle, waiting, or resolving providers), yet readyState was CONNECTING: fail "the
@@ -423,7 +426,7 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
       if (connection.opened) {
         // sends from now on wait for the fresh connection instead of going to a socket that is closing
         this.#outbound.attach(null);
-        connection.socket.close(clamped ?? 1000, reason);
+        closeSocket(connection.socket, clamped ?? 1000, reason);
       } else this.#abandon(connection, undefined);
     } else if (this.#sleep) {
       this.#nextReason = 'manual';
@@ -493,6 +496,33 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     const phase = this.#state.phase;
     if (phase === 'closing' || phase === 'closed') return Promise.reject(this.#closedError());
     return this.#outbound.drained(limit);
+  }
+
+  /**
+   * The decoded messages, in arrival order, from now until the Lifeline is closed: `for await (const
+   * message of line)`. While the loop is more than `inboundHighWaterMark` messages behind, the socket is
+   * paused where the platform can (Node); browsers cannot pause a WebSocket, so there the buffer grows.
+   * `break` stops listening. A fatal close or exhausted retries end the loop with that error.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<TMessage, undefined> {
+    const highWaterMark = this.#options.inboundHighWaterMark ?? defaults.inboundHighWaterMark;
+    return iterateMessages(this, highWaterMark, (delta) => {
+      this.#holds += delta;
+      const socket = this.#state.phase === 'open' ? this.#state.socket : undefined;
+      if (socket && (this.#holds === 0 || (delta > 0 && this.#holds === 1))) this.#pauseReading(socket);
+    });
+  }
+
+  /** Pauses or resumes reading per `#holds`, where the platform can; unread pongs must not look like a dead link. */
+  #pauseReading(socket: WebSocketLike): void {
+    if (!socket.pause) return;
+    if (this.#holds > 0) {
+      socket.pause();
+      this.#heartbeat?.stop();
+    } else {
+      socket.resume?.();
+      this.#heartbeat?.start(socket);
+    }
   }
 
   /** Resolves on the next open (at once when open). Rejects with `ERR_CLOSED` if it closes for good first. */
@@ -666,6 +696,8 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     this.#transition({ phase: 'open', socket, openedAt: connection.openedAt });
     // the queue goes first, so messages sent from open handlers cannot overtake it
     this.#outbound.attach(socket);
+    // paused only now: the handshake hook may need to read the server's reply
+    if (this.#holds > 0) this.#pauseReading(socket);
     this.#emit('open', { attempt, downtime, protocol: this.#protocol });
     this.#dispatch('open', () => new Event('open'));
   }
@@ -883,7 +915,7 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     if (connection !== this.#connection || this.#state.phase === 'closing') return;
     this.#detach(connection);
     const { socket } = connection;
-    if (code !== undefined) socket.close(code, reason);
+    if (code !== undefined) closeSocket(socket, code, reason);
     else if (socket.terminate) socket.terminate();
     else socket.close();
     // the detached socket's own close event is ignored; this one (1006, or the code sent) is what the
@@ -1079,6 +1111,9 @@ function checkOptions(policy: ReconnectOptions, options: LifelineOptions): void 
   if (options.connectTimeout !== undefined) checkDuration('connectTimeout', options.connectTimeout);
   if (options.highWaterMark !== undefined) checkDuration('highWaterMark', options.highWaterMark);
   if (options.lowWaterMark !== undefined) checkDuration('lowWaterMark', options.lowWaterMark);
+  if (options.inboundHighWaterMark !== undefined) {
+    checkDuration('inboundHighWaterMark', options.inboundHighWaterMark, { allowInfinity: true });
+  }
 }
 
 async function resolve<T>(
@@ -1088,6 +1123,12 @@ async function resolve<T>(
   return typeof provider === 'function'
     ? (provider as (context: AttemptContext) => T | Promise<T>)(context)
     : provider;
+}
+
+/** Starts the closing handshake; a socket paused for a slow consumer reads again, or it would never see the reply. */
+function closeSocket(socket: WebSocketLike, code: number | undefined, reason: string | undefined): void {
+  socket.resume?.();
+  socket.close(code, reason);
 }
 
 function clearConnectTimer(connection: Connection, timers: Timers): void {

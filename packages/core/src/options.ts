@@ -69,6 +69,12 @@ export interface LifelineOptions {
   readonly highWaterMark?: number;
   /** `drained()` resolves once the socket holds no more than this. @default 0 */
   readonly lowWaterMark?: number;
+  /**
+   * Messages, not bytes: once an async iterator (`for await`, `stream()`) is more than this many
+   * messages behind, the socket is paused where the platform can, until the consumer catches up to half.
+   * @default 100
+   */
+  readonly inboundHighWaterMark?: number;
   readonly handshake?: HandshakeHook;
   /**
    * Detects dead connections (half-open TCP, a silent proxy): pings and expects any inbound frame in
@@ -112,6 +118,7 @@ export const defaults = {
   } satisfies QueueOptions as QueueOptions,
   highWaterMark: 1024 * 1024,
   lowWaterMark: 0,
+  inboundHighWaterMark: 100,
 } as const;
 
 /** The constructor's arguments, in any of the standard's forms plus the options forms. */

@@ -1,0 +1,138 @@
+import { Lifeline, type LifelineOptions, stream } from '@lifeline/node';
+import { expect, onTestFinished, test, vi } from 'vitest';
+import { startServer, type TestServer, type WebSocket } from '../helpers/server.js';
+
+const fast = { reconnect: { minDelay: 1, maxDelay: 20, minUptime: 0 } } satisfies LifelineOptions;
+
+async function connect(
+  server: TestServer,
+  options: LifelineOptions = {},
+): Promise<{ line: Lifeline; serverSide: WebSocket }> {
+  const line = new Lifeline(server.url, { ...fast, ...options });
+  onTestFinished(() => line.close());
+  const [serverSide] = await Promise.all([server.nextConnection(), line.opened()]);
+  return { line, serverSide };
+}
+
+const closeOf = (socket: WebSocket) =>
+  new Promise<[number, string]>((resolve) =>
+    socket.once('close', (code, reason) => resolve([code, reason.toString()])),
+  );
+
+test('the readable yields decoded messages in order; the writable sends what it is given', async () => {
+  const server = await startServer({ echo: true });
+  const { line } = await connect(server);
+  const { readable, writable } = stream(line);
+  const writer = writable.getWriter();
+  const reader = readable.getReader();
+
+  for (let i = 0; i < 50; i++) await writer.write({ seq: i });
+  const received: unknown[] = [];
+  for (let i = 0; i < 50; i++) received.push((await reader.read()).value);
+
+  expect(received).toEqual(Array.from({ length: 50 }, (_, i) => ({ seq: i })));
+});
+
+test('writes wait for the gate: piping into a stalled server queues at most one chunk', async () => {
+  const server = await startServer();
+  const chunk = 16 * 1024;
+  const { line, serverSide } = await connect(server, { highWaterMark: 64 * 1024 });
+  serverSide.pause();
+  const count = 1000;
+  let maxQueued = 0;
+  let produced = 0;
+  const source = new ReadableStream<string>({
+    pull(controller) {
+      // what the Lifeline holds beyond its socket: the outbound queue
+      maxQueued = Math.max(
+        maxQueued,
+        line.bufferedAmount - (line.state.phase === 'open' ? line.state.socket.bufferedAmount : 0),
+      );
+      controller.enqueue(String(produced).padStart(8, '0').padEnd(chunk, '.'));
+      if (++produced === count) controller.close();
+    },
+  });
+  const piped = source.pipeTo(stream(line).writable);
+
+  // stalled: the kernel buffers are full and the socket holds more than the high-water mark
+  await vi.waitFor(() => expect(line.bufferedAmount).toBeGreaterThan(64 * 1024));
+  serverSide.resume();
+  const order: number[] = [];
+  for (let i = 0; i < count; i++) order.push(Number((await server.nextMessage()).slice(0, 8)));
+  await piped;
+
+  expect(order).toEqual(Array.from({ length: count }, (_, i) => i));
+  expect(maxQueued).toBeLessThanOrEqual(chunk);
+  // closing the writable closed the Lifeline, once everything had gone
+  expect(line.readyState).toBeGreaterThanOrEqual(Lifeline.CLOSING);
+});
+
+test('closing the writable waits for the queue, then closes cleanly', async () => {
+  const server = await startServer();
+  const { line, serverSide } = await connect(server);
+  const closed = closeOf(serverSide);
+  const writer = stream(line).writable.getWriter();
+
+  await writer.write('last');
+  await writer.close();
+
+  expect(await server.nextMessage()).toBe('last');
+  expect(await closed).toEqual([1005, '']);
+});
+
+test('cancelling the readable closes the Lifeline, with the code and reason of a WebSocketError-like reason', async () => {
+  const server = await startServer();
+  const { line, serverSide } = await connect(server);
+  const closed = closeOf(serverSide);
+
+  await stream(line).readable.cancel({ closeCode: 4000, reason: 'done reading' });
+
+  expect(await closed).toEqual([4000, 'done reading']);
+  expect(line.listenerCount('message')).toBe(0);
+});
+
+test('aborting the writable with an unusable code still closes, plainly', async () => {
+  const server = await startServer();
+  const { line, serverSide } = await connect(server);
+  const closed = closeOf(serverSide);
+
+  await stream(line).writable.abort({ closeCode: 1011, reason: 'not a code close() takes' });
+
+  expect(await closed).toEqual([1005, '']);
+  expect(line.readyState).toBeGreaterThanOrEqual(Lifeline.CLOSING);
+});
+
+test('the readable ends when the Lifeline closes, and a write after that rejects with ERR_CLOSED', async () => {
+  const server = await startServer();
+  const { line } = await connect(server);
+  const { readable, writable } = stream(line);
+  const reader = readable.getReader();
+  const writer = writable.getWriter();
+
+  const read = reader.read();
+  line.close();
+
+  expect(await read).toEqual({ value: undefined, done: true });
+  await expect(writer.write('too late')).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+});
+
+test('the readable errors when the Lifeline fails for good', async () => {
+  const server = await startServer();
+  const { line, serverSide } = await connect(server);
+  const reader = stream(line).readable.getReader();
+
+  serverSide.close(4500);
+
+  await expect(reader.read()).rejects.toMatchObject({ code: 'ERR_FATAL_CLOSE' });
+});
+
+test('a write whose chunk is dropped rejects, naming the reason', async () => {
+  const server = await startServer();
+  const { line } = await connect(server, { queue: { maxBytes: 10 } });
+  const writer = stream(line).writable.getWriter();
+
+  await expect(writer.write('more than ten bytes')).rejects.toMatchObject({
+    code: 'ERR_QUEUE_FULL',
+    message: 'a written chunk was dropped (too-big)',
+  });
+});
