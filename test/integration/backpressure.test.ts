@@ -1,6 +1,7 @@
-import { Lifeline, type Outgoing, type Timers, type WebSocketLike } from '@lifeline/node';
+import { Lifeline, type Outgoing, type WebSocketLike } from '@lifeline/node';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { NodeSocket } from '../../packages/node/src/socket.js';
+import { countingTimers } from '../helpers/counting-timers.js';
 import { nextEvent, startServer, type TestServer, WebSocket } from '../helpers/server.js';
 
 const HIGH_WATER_MARK = 64 * 1024;
@@ -31,29 +32,6 @@ class RecordingPlainSocket extends WebSocket {
     super.send(data);
     recordPeak(this as unknown as WebSocketLike);
   }
-}
-
-/** Real timers, counting the short ones (under 1 s) still pending: the drain poll is one of those. */
-function countingTimers(): Timers & { readonly pendingShort: number } {
-  const pending = new Set<unknown>();
-  return {
-    setTimeout(callback, ms) {
-      const handle = setTimeout(() => {
-        pending.delete(handle);
-        callback();
-      }, ms);
-      if (ms < 1000) pending.add(handle);
-      return handle;
-    },
-    clearTimeout(handle) {
-      pending.delete(handle);
-      clearTimeout(handle as ReturnType<typeof setTimeout>);
-    },
-    now: () => Date.now(),
-    get pendingShort() {
-      return pending.size;
-    },
-  };
 }
 
 async function receiveAll(server: TestServer, count: number): Promise<number[]> {

@@ -145,6 +145,24 @@ describe('per-send options and drop reasons', () => {
     expect(line.takeQueued()).toEqual(['long', 'forever']);
   });
 
+  test('messages with different ttls are each reported when they expire, earliest first', async () => {
+    const line = new Lifeline('ws://127.0.0.1:9', { autoConnect: false });
+    onTestFinished(() => line.close());
+    const drops: unknown[] = [];
+    const allDropped = new Promise<void>((resolve) => {
+      line.on('drop', ({ data }) => drops.push(data) === 3 && resolve());
+    });
+
+    line.send('30 ms', { ttl: 30 });
+    line.send('10 ms', { ttl: 10 });
+    line.send('no ttl');
+    line.send('20 ms', { ttl: 20 });
+    await allDropped;
+
+    expect(drops).toEqual(['10 ms', '20 ms', '30 ms']);
+    expect(line.takeQueued()).toEqual(['no ttl']);
+  });
+
   test('queued messages still in their ttl go out in order; the expired ones do not', async () => {
     const server = await startServer();
     const line = connect(server, { autoConnect: false });
