@@ -106,6 +106,33 @@ test('with write callbacks, draining needs no timer at all', async () => {
   expect(maxPending).toBe(0);
 });
 
+test('drained() also settles for bytes written without a callback (the handshake hook sends them)', async () => {
+  const server = await startServer();
+  const timers = countingTimers();
+  let serverSide: WebSocket | undefined;
+  const line = new Lifeline(server.url, {
+    timers,
+    handshake: async ({ send }) => {
+      serverSide = await server.nextConnection();
+      serverSide.pause();
+      // 16 MiB into a reader that stopped: most of it stays in the client socket
+      for (let i = 0; i < 1024; i++) send(message(i));
+    },
+  });
+  onTestFinished(() => line.close());
+  await line.opened();
+  expect(line.bufferedAmount).toBeGreaterThan(0);
+
+  const drained = line.drained();
+  // no write callback will come: the fallback poll is what settles it
+  expect(timers.pendingShort).toBe(1);
+  serverSide?.resume();
+  await drained;
+
+  expect(line.bufferedAmount).toBe(0);
+  expect(timers.pendingShort).toBe(0);
+});
+
 test('messages queued during 50 consecutive outages arrive exactly once and in order', async () => {
   const server = await startServer();
   const line = new Lifeline(server.url, { reconnect: { minDelay: 1, maxDelay: 10, minUptime: 0 } });

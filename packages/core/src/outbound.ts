@@ -36,6 +36,8 @@ interface Waiter {
 
 // browsers say nothing when bytes leave; while something waits, bufferedAmount is polled at this pace
 const POLL_MS = 10;
+// a write this big may not fit the kernel's buffer at once, so it always asks to be called back
+const CALLBACK_BYTES = 16 * 1024;
 
 /**
  * The outbound path: sends at once while the socket is open and holds no more than `highWaterMark`,
@@ -46,6 +48,9 @@ export class Outbound {
   readonly #queue: OutboundQueue;
   readonly #sticky = new Map<string, QueuedMessage>();
   #socket: WebSocketLike | null = null;
+  #onWritten: () => void = () => {};
+  // write callbacks still to come from the current socket: while there are some, nothing polls
+  #inFlight = 0;
   #poll: unknown = null;
   #expiry: unknown = null;
   #expiryAt = Infinity;
@@ -115,7 +120,8 @@ export class Outbound {
 
   /** Sends at once, ahead of the queue (the `handshake` hook's `send`); `socket` may not be attached yet. */
   sendDirect(socket: WebSocketLike, data: Outgoing): void {
-    this.#write({ data, bytes: byteLength(data) }, socket);
+    this.#options.onWrite(byteLength(data));
+    socket.send(data);
   }
 
   /** Stops re-sending the sticky message with this key; true if there was one. */
@@ -130,6 +136,12 @@ export class Outbound {
   attach(socket: WebSocketLike | null): void {
     this.#socket = socket;
     this.#stopPolling();
+    this.#inFlight = 0;
+    this.#onWritten = () => {
+      if (socket !== this.#socket) return;
+      this.#inFlight--;
+      if (this.#queue.length > 0 || this.#waiters.length > 0) this.flush();
+    };
     if (socket === null) {
       // queued copies of sticky messages would go twice: the replay sends the newest of each key
       if (this.#sticky.size > 0) this.#queue.removeSticky(this.#sticky);
@@ -141,7 +153,7 @@ export class Outbound {
 
   /** Drops what expired, then writes queued messages in order while the socket stays writable. */
   flush(): void {
-    this.#queue.dropExpired(this.#options.timers.now());
+    if (this.#queue.nextExpiry < Infinity) this.#queue.dropExpired(this.#options.timers.now());
     while (this.#queue.length > 0 && this.#isWritable()) this.#write(this.#queue.shift() as QueuedMessage);
     this.#scheduleExpiry();
     this.#settle();
@@ -189,13 +201,21 @@ export class Outbound {
     return socket !== null && socket.readyState === 1 && socket.bufferedAmount <= this.#options.highWaterMark;
   }
 
-  #write(message: Pick<QueuedMessage, 'data' | 'bytes'>, socket = this.#socket as WebSocketLike): void {
+  #write(message: Pick<QueuedMessage, 'data' | 'bytes'>): void {
+    const socket = this.#socket as WebSocketLike;
     this.#options.onWrite(message.bytes);
-    if (socket.sendWithCallback) {
-      // the callback says when bytes left the process: the next chance to flush, with no polling
-      socket.sendWithCallback(message.data, () => {
-        if (socket === this.#socket) this.flush();
-      });
+    // the callback says when bytes left the process: the next chance to flush, with no polling. It costs
+    // Node a tick and keeps the chunk alive until that tick, so only writes that may back the socket up,
+    // or that someone waits for, ask for one
+    if (
+      socket.sendWithCallback &&
+      (message.bytes >= CALLBACK_BYTES ||
+        socket.bufferedAmount > 0 ||
+        this.#queue.length > 0 ||
+        this.#waiters.length > 0)
+    ) {
+      this.#inFlight++;
+      socket.sendWithCallback(message.data, this.#onWritten);
     } else {
       socket.send(message.data);
     }
@@ -232,12 +252,12 @@ export class Outbound {
   }
 
   /**
-   * Polls bufferedAmount where the platform gives no write callback, only while a message or a
-   * `drained()` waits: an idle connection has no timer.
+   * Polls bufferedAmount while a message or a `drained()` waits and no write callback is coming (always,
+   * where the platform has none): an idle connection has no timer.
    */
   #watchDrain(): void {
     const socket = this.#socket;
-    if (socket === null || socket.sendWithCallback || this.#poll !== null) return;
+    if (socket === null || this.#poll !== null || (socket.sendWithCallback && this.#inFlight > 0)) return;
     if (this.#queue.length === 0 && this.#waiters.length === 0) return;
     this.#poll = this.#options.timers.setTimeout(() => {
       this.#poll = null;
