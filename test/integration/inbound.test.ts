@@ -24,6 +24,16 @@ async function connect(
 
 const json = (value: unknown) => JSON.stringify(value);
 
+/** A consumer that has not read yet while `count` messages arrive: the client socket ends up paused. */
+async function pausedConsumer(inboundHighWaterMark: number, count: number) {
+  const server = await startServer();
+  const connection = await connect(server, { inboundHighWaterMark });
+  const messages = connection.line[Symbol.asyncIterator]();
+  for (let i = 0; i < count; i++) connection.serverSide.send(json(i));
+  await vi.waitFor(() => expect(connection.client().isPaused).toBe(true));
+  return { ...connection, messages };
+}
+
 describe('for await (const message of line)', () => {
   test('yields the decoded messages in arrival order, and break detaches it', async () => {
     const server = await startServer();
@@ -81,11 +91,7 @@ describe('for await (const message of line)', () => {
   });
 
   test('the socket stays paused across a reconnect while the consumer is behind', async () => {
-    const server = await startServer();
-    const { line, serverSide, client } = await connect(server, { inboundHighWaterMark: 2 });
-    const messages = line[Symbol.asyncIterator]();
-    for (let i = 0; i < 10; i++) serverSide.send(json(i));
-    await vi.waitFor(() => expect(client().isPaused).toBe(true));
+    const { line, client, messages } = await pausedConsumer(2, 10);
     const first = client();
 
     line.reconnect();
@@ -115,11 +121,7 @@ describe('for await (const message of line)', () => {
   });
 
   test('close() completes promptly while a slow consumer holds the socket paused', async () => {
-    const server = await startServer();
-    const { line, serverSide, client } = await connect(server, { inboundHighWaterMark: 1 });
-    const messages = line[Symbol.asyncIterator]();
-    for (let i = 0; i < 20; i++) serverSide.send(json(i));
-    await vi.waitFor(() => expect(client().isPaused).toBe(true));
+    const { line, serverSide, messages } = await pausedConsumer(1, 20);
     const serverClose = new Promise<number>((resolve) => serverSide.once('close', resolve));
 
     const closed = new Promise((resolve) => line.once('close', resolve));

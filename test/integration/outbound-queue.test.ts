@@ -29,15 +29,20 @@ async function nextMessages(server: TestServer, count: number): Promise<string[]
   return messages;
 }
 
+/** A Lifeline that was open and is now in an outage, with its drops recorded from then on. */
+async function inOutage(options: LifelineOptions) {
+  const server = await startServer();
+  const line = connect(server, options);
+  await line.opened();
+  await outage(line, server);
+  return { server, line, drops: recordDrops(line) };
+}
+
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => String(from + i));
 
 describe('bounds and overflow, 100 000 sends during an outage', () => {
   test("'drop-oldest' keeps the newest maxMessages and reports every other message as one overflow drop", async () => {
-    const server = await startServer();
-    const line = connect(server, { queue: { maxMessages: 1000 } });
-    await line.opened();
-    await outage(line, server);
-    const drops = recordDrops(line);
+    const { server, line, drops } = await inOutage({ queue: { maxMessages: 1000 } });
 
     const results = new Set<boolean>();
     for (let i = 0; i < 100_000; i++) results.add(line.send(String(i)));
@@ -53,11 +58,7 @@ describe('bounds and overflow, 100 000 sends during an outage', () => {
   });
 
   test("'drop-newest' keeps the first maxMessages; send() returns false for each message it drops", async () => {
-    const server = await startServer();
-    const line = connect(server, { queue: { maxMessages: 1000, overflow: 'drop-newest' } });
-    await line.opened();
-    await outage(line, server);
-    const drops = recordDrops(line);
+    const { server, line, drops } = await inOutage({ queue: { maxMessages: 1000, overflow: 'drop-newest' } });
 
     const refused: string[] = [];
     for (let i = 0; i < 100_000; i++) if (!line.send(String(i))) refused.push(String(i));
@@ -70,11 +71,7 @@ describe('bounds and overflow, 100 000 sends during an outage', () => {
   });
 
   test("'reject' throws ERR_QUEUE_FULL and leaves the message with the caller: no drop event", async () => {
-    const server = await startServer();
-    const line = connect(server, { queue: { maxMessages: 1000, overflow: 'reject' } });
-    await line.opened();
-    await outage(line, server);
-    const drops = recordDrops(line);
+    const { line, drops } = await inOutage({ queue: { maxMessages: 1000, overflow: 'reject' } });
 
     const codes = new Map<string, number>();
     for (let i = 0; i < 100_000; i++) {
@@ -92,11 +89,7 @@ describe('bounds and overflow, 100 000 sends during an outage', () => {
   });
 
   test('maxBytes counts UTF-8 bytes, not UTF-16 units', async () => {
-    const server = await startServer();
-    const line = connect(server, { queue: { maxBytes: 10_000 } });
-    await line.opened();
-    await outage(line, server);
-    const drops = recordDrops(line);
+    const { server, line, drops } = await inOutage({ queue: { maxBytes: 10_000 } });
     // 6 ASCII digits + 47 × 'é' (2 bytes each): 100 bytes on the wire, a string of length 53
     const message = (i: number) => `${String(i).padStart(6, '0')}${'é'.repeat(47)}`;
 

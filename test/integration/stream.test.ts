@@ -1,4 +1,4 @@
-import { Lifeline, type LifelineOptions, stream } from '@lifeline/node';
+import { Lifeline, type LifelineOptions, type LifelineStreams, stream } from '@lifeline/node';
 import { expect, onTestFinished, test, vi } from 'vitest';
 import { startServer, type TestServer, type WebSocket } from '../helpers/server.js';
 
@@ -80,27 +80,38 @@ test('closing the writable waits for the queue, then closes cleanly', async () =
   expect(await closed).toEqual([1005, '']);
 });
 
-test('cancelling the readable closes the Lifeline, with the code and reason of a WebSocketError-like reason', async () => {
-  const server = await startServer();
-  const { line, serverSide } = await connect(server);
-  const closed = closeOf(serverSide);
+test.each([
+  {
+    how: 'cancelling the readable',
+    end: (pair: LifelineStreams<unknown>) =>
+      pair.readable.cancel({ closeCode: 4000, reason: 'done reading' }),
+    expected: [4000, 'done reading'],
+  },
+  {
+    how: 'aborting the writable',
+    end: (pair: LifelineStreams<unknown>) => pair.writable.abort({ closeCode: 4001, reason: 'gave up' }),
+    expected: [4001, 'gave up'],
+  },
+  {
+    how: 'aborting the writable with a code close() refuses',
+    end: (pair: LifelineStreams<unknown>) => pair.writable.abort({ closeCode: 1011, reason: 'no' }),
+    expected: [1005, ''],
+  },
+])(
+  '$how closes the Lifeline, with the code and reason of a WebSocketError-like reason',
+  async ({ end, expected }) => {
+    const server = await startServer();
+    const { line, serverSide } = await connect(server);
+    const closed = closeOf(serverSide);
 
-  await stream(line).readable.cancel({ closeCode: 4000, reason: 'done reading' });
+    await end(stream(line));
 
-  expect(await closed).toEqual([4000, 'done reading']);
-  expect(line.listenerCount('message')).toBe(0);
-});
-
-test('aborting the writable with an unusable code still closes, plainly', async () => {
-  const server = await startServer();
-  const { line, serverSide } = await connect(server);
-  const closed = closeOf(serverSide);
-
-  await stream(line).writable.abort({ closeCode: 1011, reason: 'not a code close() takes' });
-
-  expect(await closed).toEqual([1005, '']);
-  expect(line.readyState).toBeGreaterThanOrEqual(Lifeline.CLOSING);
-});
+    expect(await closed).toEqual(expected);
+    // the readable's iterator lets go once the Lifeline is closed
+    await vi.waitFor(() => expect(line.readyState).toBe(Lifeline.CLOSED));
+    expect(line.listenerCount('message')).toBe(0);
+  },
+);
 
 test('the readable ends when the Lifeline closes, and a write after that rejects with ERR_CLOSED', async () => {
   const server = await startServer();

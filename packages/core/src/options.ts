@@ -39,7 +39,11 @@ export interface ReconnectOptions extends BackoffPolicy {
 /** Returned by `shouldReconnect`: `false` stops, `true` retries with backoff, `{ delay }` retries after `delay` ms. */
 export type ReconnectVerdict = boolean | { readonly delay: number } | undefined;
 
-/** Runs after each open, before queued messages are flushed; its `send` goes out at once. */
+/**
+ * Runs after each open, before the sticky messages and the queue go out (auth, resubscribe); its `send`
+ * goes out at once, ahead of the queue. If it throws or rejects, the connection is closed and retried
+ * with backoff, and an `error` (`ERR_HANDSHAKE_FAILED`) says why.
+ */
 export type HandshakeHook = (context: {
   readonly send: (data: Outgoing) => void;
   readonly socket: WebSocketLike;

@@ -68,10 +68,6 @@ export class Outbound {
     return this.#queue.bytes;
   }
 
-  get queuedMessages(): number {
-    return this.#queue.length;
-  }
-
   /**
    * Sends, queues or drops one encoded message.
    * @returns true when sent or queued, false when dropped (and `onDrop` was called)
@@ -86,6 +82,9 @@ export class Outbound {
     if (bytes > this.#options.queue.maxBytes) return this.#drop(value, 'too-big');
     const { ttl, volatile, sticky } = options ?? {};
     if (ttl !== undefined) checkDuration('ttl', ttl);
+    if (sticky !== undefined && (ttl !== undefined || volatile)) {
+      throw new TypeError(`Lifeline: send option 'sticky' (${sticky}) excludes 'ttl' and 'volatile'`);
+    }
     const message: QueuedMessage = {
       value,
       data,
@@ -93,29 +92,29 @@ export class Outbound {
       expiresAt: ttl === undefined ? Infinity : this.#options.timers.now() + ttl,
       sticky,
     };
-    if (sticky !== undefined) {
-      if (ttl !== undefined || volatile) {
-        throw new TypeError(`Lifeline: send option 'sticky' (${sticky}) excludes 'ttl' and 'volatile'`);
+    let isTaken = true;
+    // while disconnected, a sticky message waits for the replay after the next open, not in the queue
+    if (this.#socket !== null || sticky === undefined) {
+      if (this.#queue.length === 0 && this.#isWritable()) {
+        this.#write(message);
+      } else if (volatile) {
+        return this.#drop(value, 'volatile');
+      } else {
+        const result = this.#queue.push(message);
+        if (result === 'full') {
+          throw new LifelineError(
+            'ERR_QUEUE_FULL',
+            `the outbound queue is full (${this.#queue.length} messages, ${this.#queue.bytes} bytes) and overflow is 'reject'`,
+          );
+        }
+        isTaken = result === 'queued';
+        this.#scheduleExpiry();
+        this.#watchDrain();
       }
-      this.#sticky.set(sticky, message);
-      // the replay after the next open sends it
-      if (this.#socket === null) return true;
     }
-    if (this.#queue.length === 0 && this.#isWritable()) {
-      this.#write(message);
-      return true;
-    }
-    if (volatile) return this.#drop(value, 'volatile');
-    const result = this.#queue.push(message);
-    if (result === 'full') {
-      throw new LifelineError(
-        'ERR_QUEUE_FULL',
-        `the outbound queue is full (${this.#queue.length} messages, ${this.#queue.bytes} bytes) and overflow is 'reject'`,
-      );
-    }
-    this.#scheduleExpiry();
-    this.#watchDrain();
-    return result === 'queued';
+    // a sticky message that was dropped or refused does not replace the one before it
+    if (isTaken && sticky !== undefined) this.#sticky.set(sticky, message);
+    return isTaken;
   }
 
   /** Sends at once, ahead of the queue (the `handshake` hook's `send`); `socket` may not be attached yet. */
