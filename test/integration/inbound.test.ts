@@ -1,5 +1,6 @@
 import { Lifeline, type LifelineOptions, type WebSocketLike } from '@lifeline/node';
 import { describe, expect, onTestFinished, test, vi } from 'vitest';
+import { countingTimers } from '../helpers/counting-timers.js';
 import { startServer, type TestServer, type WebSocket } from '../helpers/server.js';
 
 const fast = { reconnect: { minDelay: 1, maxDelay: 20, minUptime: 0 } } satisfies LifelineOptions;
@@ -25,9 +26,9 @@ async function connect(
 const json = (value: unknown) => JSON.stringify(value);
 
 /** A consumer that has not read yet while `count` messages arrive: the client socket ends up paused. */
-async function pausedConsumer(inboundHighWaterMark: number, count: number) {
+async function pausedConsumer(inboundHighWaterMark: number, count: number, options: LifelineOptions = {}) {
   const server = await startServer();
-  const connection = await connect(server, { inboundHighWaterMark });
+  const connection = await connect(server, { inboundHighWaterMark, ...options });
   const messages = connection.line[Symbol.asyncIterator]();
   for (let i = 0; i < count; i++) connection.serverSide.send(json(i));
   await vi.waitFor(() => expect(connection.client().isPaused).toBe(true));
@@ -101,6 +102,19 @@ describe('for await (const message of line)', () => {
     expect(client().isPaused).toBe(true);
     for (let i = 0; i < 10; i++) expect((await messages.next()).value).toBe(i);
     expect(client().isPaused).toBe(false);
+    await messages.return?.();
+  });
+
+  test('while the socket is paused the heartbeat rests: pongs it cannot read do not make a dead link', async () => {
+    const timers = countingTimers();
+    const heartbeat = { interval: 20, timeout: 20 };
+    const { line, client, messages } = await pausedConsumer(2, 10, { heartbeat, timers });
+
+    expect(timers.pendingShort).toBe(0);
+    for (let i = 0; i < 10; i++) expect((await messages.next()).value).toBe(i);
+    expect(client().isPaused).toBe(false);
+    expect(timers.pendingShort).toBe(1);
+    expect(line.stats.connects).toBe(1);
     await messages.return?.();
   });
 
