@@ -28,7 +28,6 @@ describe('OutboundQueue', () => {
     for (const value of ['a', 'bb', 'ccc']) expect(q.push(message(value))).toBe('queued');
     expect(q.length).toBe(3);
     expect(q.bytes).toBe(6);
-    expect(q.peek()?.value).toBe('a');
     expect([q.shift()?.value, q.shift()?.value]).toEqual(['a', 'bb']);
     expect(q.bytes).toBe(3);
     expect(q.shift()?.value).toBe('ccc');
@@ -76,10 +75,52 @@ describe('OutboundQueue', () => {
     expect(q.takeAll().map((m) => m.value)).toEqual(['b', 'c']);
   });
 
-  test('a message bigger than maxBytes alone is dropped as too-big', () => {
+  test("maxBytes counts bytes: 'drop-oldest' drops as many as it takes to make room", () => {
     const { q, drops } = queue({ maxBytes: 10 });
-    expect(q.push(message('x', 11))).toBe('dropped');
-    expect(drops).toEqual([['x', 'too-big']]);
+    for (const value of ['a', 'b', 'c']) q.push(message(value, 4));
+    expect(q.push(message('big', 9))).toBe('queued');
+    expect(drops).toEqual([
+      ['a', 'overflow'],
+      ['b', 'overflow'],
+      ['c', 'overflow'],
+    ]);
+    expect(q.bytes).toBe(9);
+  });
+
+  test("'drop-newest' drops the new message; 'reject' reports it full and drops nothing", () => {
+    const newest = queue({ maxMessages: 1, overflow: 'drop-newest' });
+    newest.q.push(message('a'));
+    expect(newest.q.push(message('b'))).toBe('dropped');
+    expect(newest.drops).toEqual([['b', 'overflow']]);
+
+    const reject = queue({ maxMessages: 1, overflow: 'reject' });
+    reject.q.push(message('a'));
+    expect(reject.q.push(message('b'))).toBe('full');
+    expect(reject.drops).toEqual([]);
+    expect(reject.q.takeAll().map((m) => m.value)).toEqual(['a']);
+  });
+
+  test('nextExpiry is the earliest expiry queued, and Infinity once the queue is empty', () => {
+    const { q } = queue();
+    expect(q.nextExpiry).toBe(Number.POSITIVE_INFINITY);
+    q.push({ ...message('a'), expiresAt: 300 });
+    q.push({ ...message('b'), expiresAt: 100 });
+    expect(q.nextExpiry).toBe(100);
+    q.dropExpired(150);
+    expect(q.nextExpiry).toBe(300);
+    q.shift();
+    expect(q.nextExpiry).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  test('removeSticky takes out, without drop reports, the messages of keys that are still sticky', () => {
+    const { q, drops } = queue();
+    q.push(message('plain'));
+    q.push({ ...message('sub v1'), sticky: 'sub' });
+    q.push({ ...message('unstuck'), sticky: 'gone' });
+    q.push({ ...message('sub v2'), sticky: 'sub' });
+    q.removeSticky(new Map([['sub', null]]));
+    expect(q.takeAll().map((m) => m.value)).toEqual(['plain', 'unstuck']);
+    expect(drops).toEqual([]);
   });
 
   test('dropExpired drops what outlived its ttl and keeps the rest in order', () => {
