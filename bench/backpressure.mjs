@@ -3,6 +3,8 @@
 // 1. Memory: each client sends 256 MiB in 64 KiB binary messages to a reader throttled to ~20 MB/s,
 //    and reports its peak RSS. Clients: Lifeline (`send(); await drained()`), raw ws gated by hand on
 //    its send callback above 1 MiB buffered, and a naive raw ws loop.
+//    Each client's idle baseline (connected, nothing sent) is measured too, to tell the libraries' own
+//    footprint from what the loop buffers.
 // 2. Throughput: 1,000,000 64-byte text messages to an unthrottled reader, in batches of 1000 with a
 //    drain between batches (so Lifeline's queue stays empty and every send takes the fast path),
 //    Lifeline vs raw ws, alternating, median of the rounds.
@@ -105,6 +107,9 @@ async function client(mode, url, messages) {
         await socket.drained();
       }
       break;
+    case 'lifeline-idle':
+    case 'ws-idle':
+      break;
     case 'ws-small':
       for (let i = 0; i < messages; i += BATCH) {
         for (let j = 1; j < BATCH; j++) socket.send(payload);
@@ -114,7 +119,7 @@ async function client(mode, url, messages) {
     default:
       throw new Error(`unknown mode ${mode}`);
   }
-  await done;
+  if (messages > 0) await done;
   const wallMs = performance.now() - started;
   const { user, system } = process.cpuUsage(cpu);
   const peakRssMiB = (process.resourceUsage().maxRSS * 1024) / MiB;
@@ -152,6 +157,12 @@ async function main() {
       `node ${process.version}, ${TOTAL / MiB} MiB in ${CHUNK / 1024} KiB messages, reader at ~${READ_RATE / 1e6} MB/s`,
     );
     console.log('client                                peak RSS   wall');
+    for (const mode of ['lifeline-idle', 'ws-idle']) {
+      const run = await runClient(mode, url, 0);
+      console.log(
+        `${`${mode} (connected, nothing sent)`.padEnd(36)} ${run.peakRssMiB.toFixed(1).padStart(7)} MiB`,
+      );
+    }
     for (const mode of ['lifeline-drained', 'ws-hand-gated', 'ws-naive']) {
       const run = await runClient(mode, url, TOTAL / CHUNK);
       console.log(
