@@ -31,6 +31,19 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // expectTypeOf tests: checked by tsc, never run
+          name: 'types',
+          typecheck: {
+            enabled: true,
+            only: true,
+            include: ['test/types/**/*.test-d.ts'],
+            tsconfig: 'test/tsconfig.json',
+          },
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'browser',
           include: ['packages/browser/test/**/*.test.ts'],
           globalSetup: ['test/setup/ws-server.ts'],

@@ -1,4 +1,9 @@
-import { Lifeline as CoreLifeline, type LifelineArgs, withDefaults } from '@lifeline/core';
+import {
+  Lifeline as CoreLifeline,
+  type LifelineArgs,
+  type LifelineOptions,
+  withDefaults,
+} from '@lifeline/core';
 import { hiddenTimeoutScale, watchPageLifecycle } from './lifecycle.js';
 
 export * from '@lifeline/core';
@@ -9,10 +14,14 @@ export { PAGE_HIDDEN_CODE } from './lifecycle.js';
  * offline, tries at once when the network returns or the page becomes visible, and steps out of the way
  * of the back/forward cache. Relative URLs resolve against the document, as `new WebSocket()` does.
  */
-export class Lifeline<TMessage = unknown> extends CoreLifeline<TMessage> {
+export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string = 'type'> extends CoreLifeline<
+  TMessage,
+  TSend,
+  TKey
+> {
   #unwatch: (() => void) | null;
 
-  constructor(...args: LifelineArgs) {
+  constructor(...args: LifelineArgs<LifelineOptions<TMessage, TSend, TKey>>) {
     const [url, protocols, options] = withDefaults(args, {
       // looked up at construction, not import, so the module loads where no WebSocket exists (SSR)
       WebSocket: globalThis.WebSocket,

@@ -1,13 +1,21 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { isBinary } from './byte-length.js';
 import type { BinaryData, Outgoing } from './ports.js';
+import { checkOutgoing, failure, type Issues } from './schema.js';
 
-/** Turns application values into frames and frames into values. */
+/**
+ * Turns application values into frames and frames into values. Pass one as the `codec` option to replace
+ * JSON, e.g. with a binary format.
+ */
 export interface Codec {
   /** Encodes a value that is not already a string or binary data; throws `TypeError` for values it cannot take. */
   encode(value: unknown): Outgoing;
   /** Decodes a text frame (and a binary frame when `binary` is true); throws on malformed input. */
   decode(data: string | BinaryData): unknown;
-  /** Whether binary frames go through `decode` too; otherwise they are delivered as they are. */
+  /**
+   * Whether binary frames go through `decode` too; otherwise they are delivered as they are. A binary
+   * codec gets an `ArrayBuffer` unless `binaryType` says otherwise.
+   */
   readonly binary?: boolean;
 }
 
@@ -31,16 +39,20 @@ export const jsonCodec: Codec = {
   decode: (data) => JSON.parse(data as string),
 };
 
-/** Encodes what `send()` was given: strings and binary data go as they are, anything else through the codec. */
-export function toFrame(value: unknown, codec: Codec): Outgoing {
+/**
+ * Encodes what `send()` was given: strings and binary data are frames already and go as they are;
+ * anything else is checked by `sendSchema` (when given) and encoded by the codec.
+ * @throws TypeError for a value the schema rejects or the codec cannot encode
+ */
+export function toFrame(value: unknown, codec: Codec, sendSchema: StandardSchemaV1 | undefined): Outgoing {
   if (typeof value === 'string' || isBinary(value)) return value;
-  return codec.encode(value);
+  return codec.encode(sendSchema ? checkOutgoing(sendSchema, value) : value);
 }
 
 /** The result of decoding one frame. */
 export type Decoded =
   | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly issues: readonly unknown[] };
+  | { readonly ok: false; readonly issues: Issues };
 
 /** Decodes one received frame; never throws. Binary frames bypass a text-only codec. */
 export function decodeFrame(data: unknown, codec: Codec): Decoded {
@@ -48,7 +60,7 @@ export function decodeFrame(data: unknown, codec: Codec): Decoded {
   try {
     return { ok: true, value: codec.decode(data as string | BinaryData) };
   } catch (error) {
-    return { ok: false, issues: [{ message: (error as Error).message ?? String(error) }] };
+    return { ok: false, issues: failure(error).issues };
   }
 }
 

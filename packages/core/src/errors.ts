@@ -26,6 +26,10 @@ export type LifelineErrorCode =
   | 'ERR_CONNECTION_LOST'
   /** A request got no response within its timeout. */
   | 'ERR_REQUEST_TIMEOUT'
+  /** A request's response failed its schema (the issues are the `cause`); it also emitted `invalid`. */
+  | 'ERR_INVALID_RESPONSE'
+  /** A request's message was dropped before it was sent (the `drop` event says why). */
+  | 'ERR_DROPPED'
   /** The operation needs a Lifeline that is not closed. */
   | 'ERR_CLOSED'
   /** The outbound queue is full and its overflow policy is `'reject'`; the message was not taken. */

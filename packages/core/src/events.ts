@@ -1,6 +1,7 @@
 import type { CloseInfo } from './classify.js';
 import type { LifelineError } from './errors.js';
 import type { DropReason } from './outbound-queue.js';
+import type { Issues } from './schema.js';
 import type { ConnectionState } from './state.js';
 
 /** Why an attempt is being made; providers get it, so `'auth-failed'` can mint a fresh token. */
@@ -25,8 +26,11 @@ export interface LifelineEvents<TMessage> {
   exhausted: [error: LifelineError];
   /** A message was dropped, never silently. */
   drop: [info: { data: unknown; reason: DropReason }];
-  /** A frame that failed to decode or validate; it is not delivered and the connection stays up. */
-  invalid: [info: { data: unknown; issues: readonly unknown[] }];
+  /**
+   * A frame that failed to decode or validate: `data` is the frame as received, `issues` say why (Standard
+   * Schema issues; a codec error is one issue). It is not delivered and the connection stays up.
+   */
+  invalid: [info: { data: unknown; issues: Issues }];
   /**
    * A runtime failure. With no listener it is not thrown: every failure is also visible as `close`,
    * `reconnecting`, `exhausted` or the state, and a durable client must not crash its process over a

@@ -1,8 +1,9 @@
+export type { StandardSchemaV1 } from '@standard-schema/spec';
 export type { BackoffPolicy } from './backoff.js';
 export { backoffDelay } from './backoff.js';
 export type { CloseAdvice, CloseInfo, Decision } from './classify.js';
 export { classify, parseCloseAdvice, parseRetryAfter } from './classify.js';
-export type { Codec, Decoded } from './codec.js';
+export type { Codec } from './codec.js';
 export { jsonCodec } from './codec.js';
 export type { LifelineErrorCode } from './errors.js';
 export { isLifelineError, LifelineError } from './errors.js';
@@ -18,6 +19,7 @@ export { createHeartbeat } from './heartbeat.js';
 export type { LifelineStats } from './lifeline.js';
 export { Lifeline } from './lifeline.js';
 export type {
+  AnyLifelineOptions,
   AttemptContext,
   HandshakeHook,
   LifelineArgs,
@@ -43,6 +45,10 @@ export type {
   WebSocketLike,
 } from './ports.js';
 export { redact } from './redact.js';
+export type { Requester, RequesterOptions, RequestOptions, RequestValue } from './request.js';
+export { requester } from './request.js';
+export type { Variant, VariantOf } from './route.js';
+export type { Issues } from './schema.js';
 export type { StandardEventMap } from './standard-events.js';
 export { LifelineCloseEvent, LifelineErrorEvent, LifelineMessageEvent } from './standard-events.js';
 export type { ConnectionState, Phase } from './state.js';

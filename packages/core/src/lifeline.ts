@@ -2,12 +2,14 @@ import { EventEmitter } from 'eventemitter3';
 import { backoffDelay } from './backoff.js';
 import { isBlob, utf8Length } from './byte-length.js';
 import { type CloseInfo, classify, type Decision } from './classify.js';
-import { type Codec, decodeFrame, jsonCodec, toFrame } from './codec.js';
+import { type Codec, jsonCodec, toFrame } from './codec.js';
+import { Inbound, inbounds } from './decode.js';
 import { LifelineError, type LifelineErrorCode } from './errors.js';
 import type { AttemptReason, LifelineEvents } from './events.js';
 import type { HeartbeatMonitor } from './heartbeat.js';
 import { iterateMessages } from './message-iterator.js';
 import {
+  type AnyLifelineOptions,
   type AttemptContext,
   checkDuration,
   defaults,
@@ -23,6 +25,7 @@ import type { QueueOptions } from './outbound-queue.js';
 import type { Outgoing, SocketCloseEvent, Timers, WebSocketConstructor, WebSocketLike } from './ports.js';
 import { AttemptFailed, runAttemptLoop, Sleep } from './reconnect.js';
 import { redact } from './redact.js';
+import { type RoutedListener, route, type Variant, type VariantOf } from './route.js';
 import { checkCloseArguments, checkProtocols, clampCloseCode, parseWebSocketUrl } from './standard.js';
 import {
   LifelineCloseEvent,
@@ -99,7 +102,7 @@ interface Connection {
  * line.send({ type: 'subscribe', channel: 'trades' }); // queued until open
  * @see https://websockets.spec.whatwg.org/#the-websocket-interface
  */
-export class Lifeline<TMessage = unknown> extends EventTarget {
+export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string = 'type'> extends EventTarget {
   static readonly CONNECTING = CONNECTING;
   static readonly OPEN = OPEN;
   static readonly CLOSING = CLOSING;
@@ -112,10 +115,11 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
   readonly #WebSocket: WebSocketConstructor;
   readonly #urlProvider: UrlProvider;
   readonly #protocolsProvider: ProtocolsProvider;
-  readonly #options: LifelineOptions;
+  readonly #options: AnyLifelineOptions;
   readonly #policy: ReconnectOptions;
   readonly #timers: Timers;
   readonly #codec: Codec;
+  readonly #inbound: Inbound;
   readonly #outbound: Outbound;
   readonly #heartbeat: HeartbeatMonitor | null = null;
 
@@ -162,7 +166,7 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
    * @throws DOMException `SyntaxError` for a bad URL, scheme, fragment or protocol list, as the standard
    * @throws LifelineError `ERR_NO_WEBSOCKET` when no WebSocket constructor is available
    */
-  constructor(...args: LifelineArgs) {
+  constructor(...args: LifelineArgs<LifelineOptions<TMessage, TSend, TKey>>) {
     super();
     const { url, protocols, options } = normalizeArgs(args);
     if (typeof options.WebSocket !== 'function') {
@@ -177,9 +181,18 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     this.#options = options;
     this.#policy = { ...defaults.reconnect, ...options.reconnect };
     this.#timers = options.timers ?? defaultTimers;
-    this.#codec = jsonCodec;
+    this.#codec = options.codec ?? jsonCodec;
+    this.#inbound = new Inbound({
+      codec: this.#codec,
+      schema: options.schema,
+      deliver: (value) => this.#deliver(value as TMessage),
+      invalid: (data, issues) => this.#emit('invalid', { data, issues }),
+    });
+    inbounds.set(this, this.#inbound);
     this.#binaryType = defaults.binaryType;
-    if (options.binaryType !== undefined) this.binaryType = options.binaryType;
+    // a binary codec cannot decode a Blob synchronously
+    const binaryType = options.binaryType ?? (this.#codec.binary ? 'arraybuffer' : undefined);
+    if (binaryType !== undefined) this.binaryType = binaryType;
     checkOptions(this.#policy, options);
 
     // static arguments are checked now, as the standard constructor does; providers on every attempt
@@ -271,13 +284,14 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
   /**
    * Sends now when open and below the high-water mark, otherwise queues. Unlike the standard it never
    * throws `InvalidStateError` while connecting: that is the point of a durable connection.
-   * Strings and binary data go as they are; other values are encoded by the codec (JSON by default).
+   * Strings and binary data go as they are; other values are checked by `sendSchema`, when given, and
+   * encoded by the codec (JSON by default).
    * @returns true when sent or queued, false when dropped (a `drop` event says why)
-   * @throws TypeError for a value the codec cannot encode
+   * @throws TypeError for a value `sendSchema` rejects or the codec cannot encode; nothing is queued then
    * @see https://websockets.spec.whatwg.org/#dom-websocket-send
    */
-  send(data: unknown, options?: SendOptions): boolean {
-    const frame = toFrame(data, this.#codec);
+  send(data: TSend | Outgoing, options?: SendOptions): boolean {
+    const frame = toFrame(data, this.#codec, this.#options.sendSchema);
     // the clock, not only a timer, says when a connection is dead: a stalled loop must not send into it
     this.#heartbeat?.check();
     const closed = this.#state.phase === 'closing' || this.#state.phase === 'closed';
@@ -368,19 +382,48 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
 
   // ---- the extensions ----
 
-  /** Listens to a typed extension event. */
-  on<K extends keyof LifelineEvents<TMessage>>(event: K, listener: Listener<TMessage, K>): this {
-    this.#events().on(event, listener as (...args: unknown[]) => void);
+  /**
+   * Listens to a typed extension event. With a variant, listens to the messages of that variant only,
+   * routed by the `discriminator` field (default `'type'`), typed as that member of the union.
+   * @example line.on('message', 'trade', (trade) => console.log(trade.price))
+   */
+  on<K extends keyof LifelineEvents<TMessage>>(event: K, listener: Listener<TMessage, K>): this;
+  on<
+    V extends Variant<TMessage, TKey>,
+    TVariant extends VariantOf<TMessage, TKey, V> = VariantOf<TMessage, TKey, V>,
+  >(event: 'message', variant: V, listener: (message: TVariant) => void): this;
+  on(event: keyof LifelineEvents<TMessage>, ...rest: unknown[]): this {
+    this.#events().on(event, this.#listener(rest));
     return this;
   }
 
-  once<K extends keyof LifelineEvents<TMessage>>(event: K, listener: Listener<TMessage, K>): this {
-    this.#events().once(event, listener as (...args: unknown[]) => void);
+  /** Like `on`, for the next event (with a variant: the next message of that variant) only. */
+  once<K extends keyof LifelineEvents<TMessage>>(event: K, listener: Listener<TMessage, K>): this;
+  once<
+    V extends Variant<TMessage, TKey>,
+    TVariant extends VariantOf<TMessage, TKey, V> = VariantOf<TMessage, TKey, V>,
+  >(event: 'message', variant: V, listener: (message: TVariant) => void): this;
+  once(event: keyof LifelineEvents<TMessage>, ...rest: unknown[]): this {
+    if (rest.length === 1) this.#events().once(event, rest[0] as (...args: unknown[]) => void);
+    else
+      this.#events().on(
+        event,
+        this.#listener(rest, (routed) => this.#emitter?.off(event, routed)),
+      );
     return this;
   }
 
+  /** Removes `listener`, also where it was added for a variant; without one, every listener of `event`. */
   off<K extends keyof LifelineEvents<TMessage>>(event: K, listener?: Listener<TMessage, K>): this {
-    this.#emitter?.off(event, listener as ((...args: unknown[]) => void) | undefined);
+    const emitter = this.#emitter;
+    if (!emitter) return this;
+    emitter.off(event, listener as ((...args: unknown[]) => void) | undefined);
+    if (listener) {
+      for (const routed of emitter.listeners(event)) {
+        if ((routed as Partial<RoutedListener>).listener === (listener as unknown))
+          emitter.off(event, routed);
+      }
+    }
     return this;
   }
 
@@ -541,6 +584,13 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     });
   }
 
+  /** A listener as given, or routed to one variant when `on('message', variant, listener)` was used. */
+  #listener(rest: unknown[], onMatch?: (routed: RoutedListener) => void): (...args: unknown[]) => void {
+    if (rest.length === 1) return rest[0] as (...args: unknown[]) => void;
+    const [variant, listener] = rest as [unknown, (message: never) => void];
+    return route(this.#options.discriminator ?? 'type', variant, listener, onMatch);
+  }
+
   // ---- the attempt loop ----
 
   #start(reason: AttemptReason): void {
@@ -694,6 +744,7 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     this.#stats.connects++;
     const downtime = this.#disconnectedAt === 0 ? 0 : this.#timers.now() - this.#disconnectedAt;
     this.#transition({ phase: 'open', socket, openedAt: connection.openedAt });
+    this.#inbound.connected();
     // the queue goes first, so messages sent from open handlers cannot overtake it
     this.#outbound.attach(socket);
     // paused only now: the handshake hook may need to read the server's reply
@@ -853,14 +904,18 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     if (this.#heartbeat?.onMessage(data)) return;
     if (this.#listenedTypes.has('message'))
       this.#dispatch('message', () => new LifelineMessageEvent(data, this.#origin));
+    // decoding costs only where someone takes decoded values: raw drop-in use never parses
+    const emitter = this.#emitter;
     if (
-      this.#emitter === null ||
-      this.#emitter.listenerCount('message') + this.#emitter.listenerCount('invalid') === 0
+      this.#inbound.isActive ||
+      (emitter !== null && emitter.listenerCount('message') + emitter.listenerCount('invalid') > 0)
     )
-      return;
-    const decoded = decodeFrame(data, this.#codec);
-    if (decoded.ok) this.#emit('message', decoded.value as TMessage);
-    else this.#emit('invalid', { data, issues: decoded.issues });
+      this.#inbound.push(data);
+  }
+
+  /** The one place decoded, schema-checked messages leave core. */
+  #deliver(message: TMessage): void {
+    this.#emit('message', message);
   }
 
   #onSocketError(connection: Connection, event: { error?: unknown; message?: string }): void {
@@ -942,6 +997,8 @@ export class Lifeline<TMessage = unknown> extends EventTarget {
     socket.onerror = () => {};
     this.#connection = null;
     this.#outbound.attach(null);
+    // after attach(null): requests re-sent from here queue for the next connection
+    this.#inbound.disconnected();
     if (!connection.opened) return;
     const now = this.#timers.now();
     this.#disconnectedAt = now;
@@ -1096,7 +1153,7 @@ Object.defineProperties(Lifeline.prototype, {
   CLOSED: { value: CLOSED, enumerable: true },
 });
 
-function checkOptions(policy: ReconnectOptions, options: LifelineOptions): void {
+function checkOptions(policy: ReconnectOptions, options: AnyLifelineOptions): void {
   checkDuration('reconnect.minDelay', policy.minDelay);
   checkDuration('reconnect.maxDelay', policy.maxDelay);
   checkDuration('reconnect.factor', policy.factor);

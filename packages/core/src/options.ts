@@ -1,5 +1,7 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { BackoffPolicy } from './backoff.js';
 import type { CloseInfo, Decision } from './classify.js';
+import type { Codec } from './codec.js';
 import type { AttemptReason } from './events.js';
 import type { HeartbeatFactory, HeartbeatOptions } from './heartbeat.js';
 import type { QueueOptions } from './outbound-queue.js';
@@ -52,8 +54,9 @@ export type HandshakeHook = (context: {
 
 /**
  * Options of a Lifeline. All durations are in milliseconds and all sizes in bytes.
+ * `TMessage`, `TSend` and `TKey` are inferred from `schema`, `sendSchema` and `discriminator`.
  */
-export interface LifelineOptions {
+export interface LifelineOptions<TMessage = unknown, TSend = unknown, TKey extends string = 'type'> {
   /** The WebSocket constructor; the platform packages supply one. */
   readonly WebSocket?: WebSocketConstructor;
   /** Start connecting at once. With `false`, `open()` starts it; sends queue meanwhile. @default true */
@@ -99,7 +102,29 @@ export interface LifelineOptions {
   readonly timers?: Timers;
   /** Random source for jitter, in [0, 1). @default Math.random */
   readonly random?: () => number;
+  /**
+   * Turns values into frames and frames into values. With `binary: true` binary frames are decoded too,
+   * and `binaryType` defaults to `'arraybuffer'`.
+   * @default jsonCodec (JSON text frames; binary frames are delivered as they are)
+   */
+  readonly codec?: Codec;
+  /**
+   * Any Standard Schema v1 validator (zod, valibot, arktype…) for inbound messages; types `on('message')`.
+   * A decoded value that fails it emits `invalid` and is not delivered.
+   */
+  readonly schema?: StandardSchemaV1<unknown, TMessage>;
+  /**
+   * Validates values before `send()` encodes them (strings and binary data are frames already and skip
+   * it); the schema's output is what is encoded. A failure throws a `TypeError` before anything is queued.
+   * Must validate synchronously.
+   */
+  readonly sendSchema?: StandardSchemaV1<TSend, unknown>;
+  /** The field `on('message', variant, listener)` routes by. @default 'type' */
+  readonly discriminator?: TKey;
 }
+
+/** Any options object, whatever its message types. */
+export type AnyLifelineOptions = LifelineOptions<unknown, unknown, string>;
 
 /** Defaults of every option with one. */
 export const defaults = {
@@ -126,7 +151,7 @@ export const defaults = {
 } as const;
 
 /** The constructor's arguments, in any of the standard's forms plus the options forms. */
-export type LifelineArgs<TOptions extends LifelineOptions = LifelineOptions> =
+export type LifelineArgs<TOptions extends AnyLifelineOptions = LifelineOptions> =
   // one optional element rather than `[url] | [url, protocols]`: only this form lets Lifeline stand in
   // where a `new (url, protocols?) => WebSocket` constructor is expected (e.g. a library's WebSocket option)
   | [url: UrlProvider, protocols?: ProtocolsProvider | null]
@@ -134,12 +159,12 @@ export type LifelineArgs<TOptions extends LifelineOptions = LifelineOptions> =
   | [url: UrlProvider, options: TOptions];
 
 /** Tells the `(url, protocols)` form from `(url, options)`: options are a plain object, never an array. */
-function isOptions(value: unknown): value is LifelineOptions {
+function isOptions(value: unknown): value is AnyLifelineOptions {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Brings the four constructor forms to one shape. */
-export function normalizeArgs<TOptions extends LifelineOptions>(
+export function normalizeArgs<TOptions extends AnyLifelineOptions>(
   args: LifelineArgs<TOptions>,
 ): { url: UrlProvider; protocols: ProtocolsProvider; options: TOptions | Record<string, never> } {
   const [url, second, third] = args as [UrlProvider, unknown, unknown];
@@ -151,7 +176,7 @@ export function normalizeArgs<TOptions extends LifelineOptions>(
  * Fills in platform defaults under the caller's options; the platform packages' constructors use it.
  * @example super(...withDefaults(args, { WebSocket: NodeSocket }))
  */
-export function withDefaults<TOptions extends LifelineOptions>(
+export function withDefaults<TOptions extends AnyLifelineOptions>(
   args: LifelineArgs<TOptions>,
   platform: Partial<TOptions>,
 ): [UrlProvider, ProtocolsProvider, TOptions] {

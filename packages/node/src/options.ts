@@ -29,7 +29,9 @@ const WS_OPTIONS = [
 export type NodeSocketOptions = Pick<ClientOptions, (typeof WS_OPTIONS)[number]>;
 
 /** Options of the Node Lifeline: core's, plus headers and `ws`'s client options. Sizes in bytes. */
-export interface NodeLifelineOptions extends LifelineOptions, NodeSocketOptions {
+export interface NodeLifelineOptions<TMessage = unknown, TSend = unknown, TKey extends string = 'type'>
+  extends LifelineOptions<TMessage, TSend, TKey>,
+    NodeSocketOptions {
   /**
    * HTTP headers of the upgrade request, or a function (sync or async) called before every attempt with
    * `{ attempt, reason }`; `reason` is `'auth-failed'` after an HTTP 401, the moment to mint a fresh token.
@@ -63,7 +65,9 @@ const HEARTBEAT_DEFAULT = { mode: 'frame' } as const;
  * silently dropped, and the heartbeat is off unless asked for (undici has no ping frames).
  * @throws TypeError for `ws`-only options with another `WebSocket`
  */
-export function toCoreOptions(options: NodeLifelineOptions): LifelineOptions {
+export function toCoreOptions<TMessage, TSend, TKey extends string>(
+  options: NodeLifelineOptions<TMessage, TSend, TKey>,
+): LifelineOptions<TMessage, TSend, TKey> {
   if (!isWs(options.WebSocket)) {
     const foreign = ['headers', ...WS_OPTIONS].find(
       (name) => options[name as keyof NodeLifelineOptions] !== undefined,

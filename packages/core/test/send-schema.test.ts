@@ -1,0 +1,53 @@
+import { Lifeline, type StandardSchemaV1 } from '@lifeline/core';
+import * as v from 'valibot';
+import { expect, test, vi } from 'vitest';
+import * as z from 'zod';
+import { FakeNetwork } from '../../../test/helpers/fake-network.js';
+import { connect } from './connect.js';
+
+const Order = z.object({ type: z.literal('order'), qty: z.number().int().positive() });
+
+test('a value that fails sendSchema throws a TypeError naming the issues, and nothing is queued', () => {
+  const network = new FakeNetwork();
+  const line = new Lifeline('ws://fake', { WebSocket: network.WebSocket, sendSchema: Order });
+  const drop = vi.fn();
+  line.on('drop', drop);
+  // @ts-expect-error qty must be a number
+  expect(() => line.send({ type: 'order', qty: 'ten' })).toThrow(
+    new TypeError(
+      'Lifeline: send() value does not match sendSchema: qty: Invalid input: expected number, received string',
+    ),
+  );
+  expect(line.takeQueued()).toEqual([]);
+  expect(line.bufferedAmount).toBe(0);
+  expect(drop).not.toHaveBeenCalled();
+  line.close();
+});
+
+test('the schema output is what gets encoded; strings and binary data skip the schema', async () => {
+  const network = new FakeNetwork();
+  const Stamped = v.pipe(
+    v.object({ type: v.literal('ping') }),
+    v.transform((ping) => ({ ...ping, at: 42 })),
+  );
+  const line = new Lifeline('ws://fake', { WebSocket: network.WebSocket, sendSchema: Stamped });
+  const socket = await connect(network, line);
+  line.send({ type: 'ping' });
+  line.send('raw text');
+  line.send(new Uint8Array([1]));
+  expect(socket.sent).toEqual(['{"type":"ping","at":42}', 'raw text', new Uint8Array([1])]);
+});
+
+test('an asynchronous sendSchema is refused with a TypeError', () => {
+  const network = new FakeNetwork();
+  const sendSchema: StandardSchemaV1<{ n: number }> = {
+    '~standard': {
+      version: 1,
+      vendor: 'test',
+      validate: async (value) => ({ value: value as { n: number } }),
+    },
+  };
+  const line = new Lifeline('ws://fake', { WebSocket: network.WebSocket, sendSchema, autoConnect: false });
+  expect(() => line.send({ n: 1 })).toThrow(/sendSchema validated asynchronously/);
+  expect(line.takeQueued()).toEqual([]);
+});
