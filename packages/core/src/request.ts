@@ -5,6 +5,7 @@ import { LifelineError } from './errors.js';
 import type { Lifeline } from './lifeline.js';
 import { checkDuration } from './options.js';
 import type { DropReason } from './outbound-queue.js';
+import type { Outgoing } from './ports.js';
 import { formatIssues, type Issues } from './schema.js';
 import { defaultTimers } from './timers.js';
 
@@ -42,6 +43,14 @@ export type RequestValue<TSend, TKey extends string> = unknown extends TSend
   : TSend extends object
     ? Omit<TSend, TKey> & Partial<Pick<TSend, Extract<keyof TSend, TKey>>>
     : never;
+
+/**
+ * What a Lifeline's `send()` takes besides raw frames. Read from `send` rather than inferred from the
+ * class's type arguments, so `requester(new Lifeline(…))` does not infer them from this call's context.
+ */
+type SendType<TLine> = TLine extends { send(data: infer TData, ...rest: never[]): boolean }
+  ? Exclude<TData, Outgoing>
+  : unknown;
 
 /** Sends requests over a Lifeline and matches responses to them by id. */
 export interface Requester<TRequest, TResponse> {
@@ -85,15 +94,13 @@ const nextId = () => ++counter;
  * const reply = await rpc.request({ type: 'get', path: '/price' }, { timeout: 5000 });
  */
 export function requester<
-  TMessage,
-  TSend,
-  TLineKey extends string,
+  TLine extends Lifeline<unknown, unknown, string>,
   TResponse = unknown,
   TKey extends string = 'id',
 >(
-  line: Lifeline<TMessage, TSend, TLineKey>,
+  line: TLine,
   options: RequesterOptions<TResponse, TKey> = {},
-): Requester<RequestValue<TSend, TKey>, TResponse> {
+): Requester<RequestValue<SendType<TLine>, TKey>, TResponse> {
   const inbound = inbounds.get(line) as Inbound;
   const key: string = options.key ?? 'id';
   const makeId = options.id ?? nextId;
@@ -157,7 +164,7 @@ export function requester<
 
   function send(entry: Pending): void {
     try {
-      line.send(entry.message as never);
+      line.send(entry.message);
     } catch (error) {
       settle(entry, false, error);
     }
@@ -227,7 +234,7 @@ export function requester<
   }
 
   return {
-    request: request as Requester<RequestValue<TSend, TKey>, TResponse>['request'],
+    request: request as Requester<RequestValue<SendType<TLine>, TKey>, TResponse>['request'],
     get pending() {
       return pending.size;
     },

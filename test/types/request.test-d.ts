@@ -1,0 +1,48 @@
+import { Lifeline, requester } from '@lifeline/node';
+import { describe, expectTypeOf, test } from 'vitest';
+import * as z from 'zod';
+
+const Quote = z.object({ id: z.number(), bid: z.number() });
+const Ack = z.object({ id: z.number(), ok: z.boolean() });
+
+describe('requester', () => {
+  test('responses are unknown without a response schema', () => {
+    const rpc = requester(new Lifeline('ws://x'));
+    expectTypeOf(rpc.request({ op: 'get' })).toEqualTypeOf<Promise<unknown>>();
+  });
+
+  test('the requester response schema types every response; a request schema overrides it', () => {
+    const rpc = requester(new Lifeline('ws://x'), { response: Quote });
+    expectTypeOf(rpc.request({ op: 'quote' })).toEqualTypeOf<Promise<z.infer<typeof Quote>>>();
+    expectTypeOf(rpc.request({ op: 'buy' }, { response: Ack })).toEqualTypeOf<Promise<z.infer<typeof Ack>>>();
+  });
+
+  test('the request value follows sendSchema, with the id field optional', () => {
+    const Command = z.discriminatedUnion('type', [
+      z.object({ type: z.literal('get'), id: z.number(), path: z.string() }),
+      z.object({ type: z.literal('set'), id: z.number(), path: z.string(), value: z.number() }),
+    ]);
+    const rpc = requester(new Lifeline('ws://x', { sendSchema: Command }));
+    rpc.request({ type: 'get', path: '/a' });
+    rpc.request({ type: 'set', path: '/a', value: 1, id: 9 });
+    // @ts-expect-error 'set' needs a value
+    rpc.request({ type: 'set', path: '/a' });
+    // @ts-expect-error not an object
+    rpc.request('get /a');
+  });
+
+  test('a custom key is the optional one', () => {
+    const Command = z.object({ ref: z.string(), op: z.string() });
+    const rpc = requester(new Lifeline('ws://x', { sendSchema: Command }), { key: 'ref' });
+    rpc.request({ op: 'x' });
+    // @ts-expect-error op is still required
+    rpc.request({ ref: 'r1' });
+  });
+
+  test('options are checked', () => {
+    const rpc = requester(new Lifeline('ws://x'));
+    rpc.request({}, { timeout: 1000, retry: true, signal: AbortSignal.timeout(5) });
+    // @ts-expect-error timeout is in milliseconds, a number
+    rpc.request({}, { timeout: '1s' });
+  });
+});
