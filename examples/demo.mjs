@@ -1,8 +1,10 @@
 // pnpm demo: a Lifeline client rides through a server restart on an embedded loopback server.
 // It shows the reconnect schedule, messages queued while the server is down arriving once and in
-// order, and then exits by itself.
-import { Lifeline } from '@lifeline/node';
+// order, then a typed message stream checked by a zod schema (one invalid frame reported and
+// skipped) and a request/response, and exits by itself.
+import { Lifeline, requester } from '@lifeline/node';
 import { WebSocketServer } from 'ws';
+import * as z from 'zod';
 
 const log = (text) =>
   console.log(`${String(Math.round(performance.now() - started)).padStart(5)} ms  ${text}`);
@@ -13,10 +15,31 @@ setTimeout(() => {
   process.exit(1);
 }, 20_000).unref();
 
-/** The embedded server: echoes JSON messages back, on 127.0.0.1 and a port the OS picks. */
+// the market feed of /feed: three good frames and, third, one whose price is not a number
+const feed = [
+  { type: 'trade', symbol: 'BTC', price: 64000.5 },
+  { type: 'quote', symbol: 'BTC', bid: 64000, ask: 64001 },
+  { type: 'trade', symbol: 'BTC', price: 'free' },
+  { type: 'trade', symbol: 'BTC', price: 64002 },
+];
+
+/**
+ * The embedded server, on 127.0.0.1 and a port the OS picks: echoes on /demo; on /feed sends the feed
+ * and answers price requests by their id.
+ */
 async function startServer(port = 0) {
   const wss = new WebSocketServer({ host: '127.0.0.1', port });
-  wss.on('connection', (socket) => socket.on('message', (data) => socket.send(String(data))));
+  wss.on('connection', (socket, request) => {
+    if (request.url !== '/feed') {
+      socket.on('message', (data) => socket.send(String(data)));
+      return;
+    }
+    for (const message of feed) socket.send(JSON.stringify(message));
+    socket.on('message', (data) => {
+      const { id, symbol } = JSON.parse(String(data));
+      socket.send(JSON.stringify({ id, symbol, price: symbol === 'ETH' ? 3100 : 64003 }));
+    });
+  });
   await new Promise((resolve) => wss.once('listening', resolve));
   return wss;
 }
@@ -64,6 +87,42 @@ await new Promise((resolve) => {
   line.on('message', onMessage);
 });
 log(`queued messages arrived once, in order: ${echoes.join(', ')}`);
+
+// typed messages: the schema types and checks every message; a bad frame is reported and skipped
+const Market = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('trade'), symbol: z.string(), price: z.number() }),
+  z.object({ type: z.literal('quote'), symbol: z.string(), bid: z.number(), ask: z.number() }),
+]);
+const market = new Lifeline(`ws://127.0.0.1:${port}/feed`, { schema: Market });
+let received = 0;
+const fed = new Promise((resolve) => {
+  const count = () => ++received + invalidFrames === feed.length && resolve();
+  market.on('message', 'trade', (trade) => count(log(`typed: trade ${trade.symbol} at ${trade.price}`)));
+  market.on('message', 'quote', (quote) =>
+    count(log(`typed: quote ${quote.symbol} ${quote.bid}/${quote.ask}`)),
+  );
+});
+let invalidFrames = 0;
+market.on('invalid', ({ data, issues }) => {
+  invalidFrames++;
+  log(
+    `invalid frame skipped: ${data} (${issues.map((issue) => `${issue.path?.join('.')}: ${issue.message}`)})`,
+  );
+});
+await fed;
+await market.opened();
+const stayedOpen = market.readyState === Lifeline.OPEN && market.stats.connects === 1;
+log(
+  `${received} typed messages, ${invalidFrames} invalid frame skipped; connection stayed open: ${stayedOpen}`,
+);
+
+// request/response: the reply is matched by its id and checked by its own schema
+const rpc = requester(market, {
+  response: z.object({ id: z.number(), symbol: z.string(), price: z.number() }),
+});
+const reply = await rpc.request({ type: 'price', symbol: 'ETH' }, { timeout: 2000 });
+log(`request price ETH -> ${JSON.stringify(reply)}`);
+market.close();
 
 line.close(1000, 'demo done');
 await new Promise((resolve) => line.once('state', resolve));
