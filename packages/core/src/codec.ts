@@ -1,7 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { isBinary } from './byte-length.js';
 import type { BinaryData, Outgoing } from './ports.js';
-import { checkOutgoing, failure, type Issues } from './schema.js';
+import { checkOutgoing } from './schema.js';
 
 /**
  * Turns application values into frames and frames into values. Pass one as the `codec` option to replace
@@ -47,21 +47,6 @@ export const jsonCodec: Codec = {
 export function toFrame(value: unknown, codec: Codec, sendSchema: StandardSchemaV1 | undefined): Outgoing {
   if (typeof value === 'string' || isBinary(value)) return value;
   return codec.encode(sendSchema ? checkOutgoing(sendSchema, value) : value);
-}
-
-/** The result of decoding one frame. */
-export type Decoded =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly issues: Issues };
-
-/** Decodes one received frame; never throws. Binary frames bypass a text-only codec. */
-export function decodeFrame(data: unknown, codec: Codec): Decoded {
-  if (typeof data !== 'string' && !codec.binary) return { ok: true, value: data };
-  try {
-    return { ok: true, value: codec.decode(data as string | BinaryData) };
-  } catch (error) {
-    return { ok: false, issues: failure(error).issues };
-  }
 }
 
 function describe(value: unknown): string {

@@ -1,5 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { type Codec, decodeFrame } from './codec.js';
+import type { Codec } from './codec.js';
+import type { BinaryData } from './ports.js';
 import { failure, type Issues, isPromise, validate } from './schema.js';
 
 type Result = StandardSchemaV1.Result<unknown>;
@@ -72,22 +73,28 @@ export class Inbound {
   }
 
   #process(data: unknown): void {
-    const decoded = decodeFrame(data, this.#options.codec);
-    if (!decoded.ok) {
-      this.#options.invalid(data, decoded.issues);
-      return;
+    const { codec } = this.#options;
+    let value = data;
+    // binary frames bypass a text-only codec, as they are
+    if (typeof data === 'string' || codec.binary) {
+      try {
+        value = codec.decode(data as string | BinaryData);
+      } catch (error) {
+        this.#options.invalid(data, failure(error).issues);
+        return;
+      }
     }
     let claim: Claim | undefined;
     for (const tap of this.taps) {
-      claim = tap.claim(decoded.value);
+      claim = tap.claim(value);
       if (claim) break;
     }
     const schema = claim ? claim.schema : this.#options.schema;
     if (!schema) {
-      this.#settle(data, decoded, claim);
+      this.#settle(data, { value }, claim);
       return;
     }
-    const result = validate(schema, decoded.value);
+    const result = validate(schema, value);
     if (!isPromise(result)) {
       this.#settle(data, result, claim);
       return;

@@ -32,10 +32,10 @@ export function checkOutgoing(schema: StandardSchemaV1, value: unknown): unknown
   if (isPromise(result)) {
     // the caller gets the TypeError; the validator's own late outcome has nowhere to go
     result.catch(() => {});
-    throw new TypeError('Lifeline: sendSchema validated asynchronously; send() needs a synchronous schema');
+    throw new TypeError('Lifeline: sendSchema must validate synchronously');
   }
   if (result.issues) {
-    throw new TypeError(`Lifeline: send() value does not match sendSchema: ${formatIssues(result.issues)}`);
+    throw new TypeError(`Lifeline: sendSchema rejected the value: ${formatIssues(result.issues)}`);
   }
   return result.value;
 }

@@ -15,7 +15,7 @@ test('a value that fails sendSchema throws a TypeError naming the issues, and no
   // @ts-expect-error qty must be a number
   expect(() => line.send({ type: 'order', qty: 'ten' })).toThrow(
     new TypeError(
-      'Lifeline: send() value does not match sendSchema: qty: Invalid input: expected number, received string',
+      'Lifeline: sendSchema rejected the value: qty: Invalid input: expected number, received string',
     ),
   );
   expect(line.takeQueued()).toEqual([]);
@@ -48,6 +48,6 @@ test('an asynchronous sendSchema is refused with a TypeError', () => {
     },
   };
   const line = new Lifeline('ws://fake', { WebSocket: network.WebSocket, sendSchema, autoConnect: false });
-  expect(() => line.send({ n: 1 })).toThrow(/sendSchema validated asynchronously/);
+  expect(() => line.send({ n: 1 })).toThrow(/sendSchema must validate synchronously/);
   expect(line.takeQueued()).toEqual([]);
 });
