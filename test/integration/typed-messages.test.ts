@@ -81,3 +81,21 @@ test('sendSchema rejects a bad value before it reaches the server; a good one ar
   line.send({ type: 'subscribe', channel: 'trades' });
   expect(JSON.parse(await server.nextMessage())).toEqual({ type: 'subscribe', channel: 'trades' });
 });
+
+test('stats count received text in UTF-8 bytes and binary in bytes; raw events keep the text', async () => {
+  const server = await startServer();
+  const line = new Lifeline(server.url, { binaryType: 'arraybuffer', reconnect: { minDelay: 1 } });
+  onTestFinished(() => line.close());
+  const raw: unknown[] = [];
+  const received = new Promise<void>((resolve) =>
+    line.addEventListener('message', (event) => raw.push(event.data) === 2 && resolve()),
+  );
+  const peer = await server.nextConnection();
+  await line.opened();
+  peer.send('héllo €'); // 7 characters, 10 UTF-8 bytes
+  peer.send(new Uint8Array(5), { binary: true });
+  await received;
+  expect(raw[0]).toBe('héllo €');
+  expect(raw[1]).toBeInstanceOf(ArrayBuffer);
+  expect(line.stats).toMatchObject({ messagesIn: 2, bytesIn: 15 });
+});

@@ -705,7 +705,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
       this.#onSocketOpen(connection);
       markOpen();
     };
-    socket.onmessage = (event) => this.#onSocketMessage(connection, event.data);
+    socket.onmessage = (event) => this.#onSocketMessage(connection, event.data, event.size);
     socket.onerror = (event) => this.#onSocketError(connection, event);
     socket.onclose = (event) => this.#onSocketClose(connection, event);
     const timeout = this.#options.connectTimeout ?? defaults.connectTimeout;
@@ -897,18 +897,19 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     this.#heartbeat?.start(connection.socket);
   }
 
-  #onSocketMessage(connection: Connection, data: unknown): void {
+  #onSocketMessage(connection: Connection, data: unknown, size: number | undefined): void {
     if (connection !== this.#connection) return;
     this.#stats.messagesIn++;
-    this.#stats.bytesIn += sizeOf(data);
+    this.#stats.bytesIn += size ?? sizeOf(data);
     if (this.#heartbeat?.onMessage(data)) return;
     if (this.#listenedTypes.has('message'))
       this.#dispatch('message', () => new LifelineMessageEvent(data, this.#origin));
-    // decoding costs only where someone takes decoded values: raw drop-in use never parses
+    // decoding costs only where someone takes decoded values: raw drop-in use never parses. Requesters
+    // listen to `drop`, so the emitter exists whenever the inbound path is active.
     const emitter = this.#emitter;
     if (
-      this.#inbound.isActive ||
-      (emitter !== null && emitter.listenerCount('message') + emitter.listenerCount('invalid') > 0)
+      emitter !== null &&
+      (emitter.listenerCount('message') > 0 || emitter.listenerCount('invalid') > 0 || this.#inbound.isActive)
     )
       this.#inbound.push(data);
   }

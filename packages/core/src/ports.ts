@@ -18,6 +18,8 @@ export interface UpgradeResponse {
 /** The standard event shapes core reads from a socket; only these fields are used. */
 export interface SocketMessageEvent {
   readonly data: unknown;
+  /** Payload bytes, where the platform knows them without counting (Node); otherwise core counts. */
+  readonly size?: number;
 }
 export interface SocketCloseEvent {
   readonly code: number;
