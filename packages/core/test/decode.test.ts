@@ -31,6 +31,15 @@ function deferredSchema() {
   return { schema, release };
 }
 
+/** A connected Lifeline whose schema answers `slow` messages only once `release(n)` is called. */
+async function connectWithDeferredSchema() {
+  const network = new FakeNetwork();
+  const { schema, release } = deferredSchema();
+  const line = new Lifeline('ws://fake', { WebSocket: network.WebSocket, schema });
+  const socket = await connect(network, line);
+  return { line, socket, release };
+}
+
 describe('decoding', () => {
   test('delivers decoded JSON and reports a frame that does not parse as invalid, without closing', async () => {
     const network = new FakeNetwork();
@@ -103,10 +112,7 @@ describe('decoding', () => {
   });
 
   test('async validation keeps arrival order: a slow message is not overtaken', async () => {
-    const network = new FakeNetwork();
-    const { schema, release } = deferredSchema();
-    const line = new Lifeline('ws://fake', { WebSocket: network.WebSocket, schema });
-    const socket = await connect(network, line);
+    const { line, socket, release } = await connectWithDeferredSchema();
     const log: string[] = [];
     const done = new Promise<void>((resolve) => {
       line.on('message', ({ n }) => {
@@ -139,10 +145,7 @@ describe('decoding', () => {
   });
 
   test('frames behind a slow one still arrive, in order, when a listener throws', async () => {
-    const network = new FakeNetwork();
-    const { schema, release } = deferredSchema();
-    const line = new Lifeline('ws://fake', { WebSocket: network.WebSocket, schema });
-    const socket = await connect(network, line);
+    const { line, socket, release } = await connectWithDeferredSchema();
     const seen: number[] = [];
     const failure = new Error('listener failed');
     const done = new Promise<void>((resolve) => {
