@@ -82,6 +82,17 @@ describe('request/response', () => {
     await expect(rpc.request({ op: 'b', ref: 'mine' })).resolves.toEqual({ ref: 'mine', ok: true });
   });
 
+  test('two requesters on one line each get their own responses', async () => {
+    const { line, peer } = await connected();
+    const byId = requester(line);
+    const byRef = requester(line, { key: 'ref', id: () => 'r' });
+    answer(peer, (request) => ({ ...request, answered: true }));
+    const [first, second] = await Promise.all([byRef.request({ n: 1 }), byId.request({ n: 2 })]);
+    expect(first).toMatchObject({ ref: 'r', n: 1, answered: true });
+    expect(second).toMatchObject({ n: 2, answered: true });
+    await expect(byId.request({ n: 3 })).resolves.toMatchObject({ n: 3 });
+  });
+
   test('rejects with ERR_REQUEST_TIMEOUT; a late response is then an ordinary message', async () => {
     const { line, peer } = await connected();
     const rpc = requester(line);

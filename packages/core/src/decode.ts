@@ -33,8 +33,8 @@ export interface InboundOptions {
  * frames wait behind it, even those whose own validation would be instant.
  */
 export class Inbound {
-  /** Taps of requesters with pending requests, tried in order. */
-  readonly taps: Tap[] = [];
+  /** Taps of requesters with pending requests, tried in order; replaced, never changed in place. */
+  taps: readonly Tap[] = [];
   /** Connections opened so far: 1 while the first is open, 2 from the second on. */
   connection = 0;
   /** Whether `connection` is open; false from the moment its socket is detached. */
@@ -64,7 +64,7 @@ export class Inbound {
   disconnected(): void {
     if (!this.isConnected) return;
     this.isConnected = false;
-    for (const tap of [...this.taps]) tap.lost();
+    for (const tap of this.taps) tap.lost();
   }
 
   push(data: unknown): void {

@@ -176,7 +176,7 @@ export function requester<
     if (entry.timer !== null) defaultTimers.clearTimeout(entry.timer);
     entry.stopAbort?.();
     if (pending.size === 0) {
-      inbound.taps.splice(inbound.taps.indexOf(tap), 1);
+      inbound.taps = inbound.taps.filter((each) => each !== tap);
       line.off('drop', onDrop);
     }
     if (ok) entry.resolve(outcome);
@@ -207,7 +207,7 @@ export function requester<
         stopAbort: null,
       };
       if (pending.size === 0) {
-        inbound.taps.push(tap);
+        inbound.taps = [...inbound.taps, tap];
         line.on('drop', onDrop);
       }
       pending.set(id, entry);
