@@ -23,7 +23,9 @@ export interface Tap {
 export interface InboundOptions {
   readonly codec: Codec;
   readonly schema: StandardSchemaV1 | undefined;
+  /** Never throws: Lifeline reports a throwing listener out of band. */
   readonly deliver: (value: unknown) => void;
+  /** Never throws, as `deliver`. */
   readonly invalid: (data: unknown, issues: Issues) => void;
 }
 
@@ -102,11 +104,8 @@ export class Inbound {
     this.#isWaiting = true;
     result.then(undefined, failure).then((settled) => {
       this.#isWaiting = false;
-      try {
-        this.#settle(data, settled, claim);
-      } finally {
-        this.#resume();
-      }
+      this.#settle(data, settled, claim);
+      this.#resume();
     });
   }
 
@@ -122,20 +121,14 @@ export class Inbound {
   }
 
   #resume(): void {
-    try {
-      while (!this.#isWaiting && this.#head < this.#backlog.length) {
-        const data = this.#backlog[this.#head];
-        this.#backlog[this.#head++] = undefined;
-        this.#process(data);
-      }
-    } finally {
-      if (this.#head === this.#backlog.length) {
-        this.#backlog = [];
-        this.#head = 0;
-      } else if (!this.#isWaiting) {
-        // a listener threw: the frames behind it still go, in order, and the error still surfaces
-        queueMicrotask(() => this.#resume());
-      }
+    while (!this.#isWaiting && this.#head < this.#backlog.length) {
+      const data = this.#backlog[this.#head];
+      this.#backlog[this.#head++] = undefined;
+      this.#process(data);
+    }
+    if (this.#head === this.#backlog.length) {
+      this.#backlog = [];
+      this.#head = 0;
     }
   }
 }
