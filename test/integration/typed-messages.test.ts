@@ -99,3 +99,25 @@ test('stats count received text in UTF-8 bytes and binary in bytes; raw events k
   expect(raw[1]).toBeInstanceOf(ArrayBuffer);
   expect(line.stats).toMatchObject({ messagesIn: 2, bytesIn: 15 });
 });
+
+test('for await yields schema-checked messages and skips invalid frames', async () => {
+  const server = await startServer();
+  const Tick = z.object({ n: z.number() });
+  const line = new Lifeline(server.url, { schema: Tick, reconnect: { minDelay: 1 } });
+  onTestFinished(() => line.close());
+  const invalid: unknown[] = [];
+  line.on('invalid', ({ data }) => invalid.push(data));
+  const peer = await server.nextConnection();
+  await line.opened();
+  const received: number[] = [];
+  const reading = (async () => {
+    for await (const tick of line) {
+      received.push(tick.n);
+      if (received.length === 2) break;
+    }
+  })();
+  for (const frame of ['{"n":1}', '{"n":"two"}', '{"n":3}']) peer.send(frame);
+  await reading;
+  expect(received).toEqual([1, 3]);
+  expect(invalid).toEqual(['{"n":"two"}']);
+});

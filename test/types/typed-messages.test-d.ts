@@ -1,5 +1,5 @@
 import { Lifeline as BrowserLifeline } from '@lifeline/browser';
-import { Lifeline as CoreLifeline, type Issues, type WebSocketConstructor } from '@lifeline/core';
+import { Lifeline as CoreLifeline, type Issues, stream, type WebSocketConstructor } from '@lifeline/core';
 import { Lifeline } from '@lifeline/node';
 import * as v from 'valibot';
 import { describe, expectTypeOf, test } from 'vitest';
@@ -81,6 +81,22 @@ describe('message type inferred from the schema option', () => {
       discriminator: 'kind',
     });
     expectTypeOf(custom).toExtend<CoreLifeline>();
+  });
+});
+
+describe('async iteration and streams typed from the schema', () => {
+  test('for await yields the schema output', async () => {
+    const line = new Lifeline('ws://x', { schema: Market });
+    for await (const message of line) expectTypeOf(message).toEqualTypeOf<Market>();
+  });
+
+  test('stream() reads the schema output, also with another discriminator', () => {
+    expectTypeOf(stream(new Lifeline('ws://x', { schema: Market })).readable).toEqualTypeOf<
+      ReadableStream<Market>
+    >();
+    const Event = z.object({ kind: z.literal('a'), n: z.number() });
+    const line = new BrowserLifeline('ws://x', { schema: Event, discriminator: 'kind' });
+    expectTypeOf(stream(line).readable).toEqualTypeOf<ReadableStream<{ kind: 'a'; n: number }>>();
   });
 });
 
