@@ -1,8 +1,8 @@
 import { type Codec, Lifeline, type StandardSchemaV1 } from '@lifeline/core';
 import { describe, expect, test, vi } from 'vitest';
 import * as z from 'zod';
-import { FakeNetwork } from '../../../test/helpers/fake-network.js';
-import { connect } from './connect.js';
+import { catchUncaught } from '../../../test/helpers/uncaught.js';
+import { fakeLine, openFakeLine } from './harness.js';
 
 const Tick = z.object({ type: z.literal('tick'), n: z.number() });
 
@@ -33,18 +33,13 @@ function deferredSchema() {
 
 /** A connected Lifeline whose schema answers `slow` messages only once `release(n)` is called. */
 async function connectWithDeferredSchema() {
-  const network = new FakeNetwork();
   const { schema, release } = deferredSchema();
-  const line = new Lifeline('ws://fake', { WebSocket: network.WebSocket, schema });
-  const socket = await connect(network, line);
-  return { line, socket, release };
+  return { ...(await openFakeLine({ schema })), release };
 }
 
 describe('decoding', () => {
   test('delivers decoded JSON and reports a frame that does not parse as invalid, without closing', async () => {
-    const network = new FakeNetwork();
-    const line = new Lifeline('ws://fake', { WebSocket: network.WebSocket });
-    const socket = await connect(network, line);
+    const { line, socket } = await openFakeLine();
     const messages: unknown[] = [];
     const invalid: unknown[] = [];
     line.on('message', (message) => messages.push(message));
@@ -58,10 +53,8 @@ describe('decoding', () => {
   });
 
   test('never parses when nobody takes decoded messages, while raw message events still fire', async () => {
-    const network = new FakeNetwork();
     const codec: Codec = { encode: JSON.stringify, decode: vi.fn((data) => JSON.parse(data as string)) };
-    const line = new Lifeline('ws://fake', { WebSocket: network.WebSocket, codec, schema: Tick });
-    const socket = await connect(network, line);
+    const { line, socket } = await openFakeLine({ codec, schema: Tick });
     const raw: unknown[] = [];
     line.addEventListener('message', (event) => raw.push(event.data));
     socket.receive('{"type":"tick","n":1}');
@@ -77,9 +70,7 @@ describe('decoding', () => {
   });
 
   test('a value that fails the schema is reported with its issues and not delivered', async () => {
-    const network = new FakeNetwork();
-    const line = new Lifeline('ws://fake', { WebSocket: network.WebSocket, schema: Tick });
-    const socket = await connect(network, line);
+    const { line, socket } = await openFakeLine({ schema: Tick });
     const messages: unknown[] = [];
     const invalid: Array<{ data: unknown; issues: readonly StandardSchemaV1.Issue[] }> = [];
     line.on('message', (message) => messages.push(message));
@@ -93,7 +84,6 @@ describe('decoding', () => {
   });
 
   test('a validator that throws counts as one issue, not as a crash', async () => {
-    const network = new FakeNetwork();
     const schema: StandardSchemaV1<unknown, unknown> = {
       '~standard': {
         version: 1,
@@ -103,8 +93,7 @@ describe('decoding', () => {
         },
       },
     };
-    const line = new Lifeline('ws://fake', { WebSocket: network.WebSocket, schema });
-    const socket = await connect(network, line);
+    const { line, socket } = await openFakeLine({ schema });
     const invalid = vi.fn();
     line.on('invalid', invalid);
     socket.receive('{}');
@@ -145,33 +134,24 @@ describe('decoding', () => {
   });
 
   test('frames behind a slow one still arrive, in order, when a listener throws', async () => {
-    const reported: unknown[] = [];
-    // Lifeline rethrows a listener's error out of band; catch it here, and put vitest's handlers back
-    const previous = process.listeners('uncaughtException');
-    process.removeAllListeners('uncaughtException');
-    process.on('uncaughtException', (error) => reported.push(error));
-    try {
-      const { line, socket, release } = await connectWithDeferredSchema();
-      const seen: number[] = [];
-      const failure = new Error('listener failed');
-      const done = new Promise<void>((resolve) => {
-        line.on('message', ({ n }) => {
-          seen.push(n);
-          if (n === 3) resolve();
-          if (n === 1) throw failure;
-        });
+    const reported = catchUncaught();
+    const { line, socket, release } = await connectWithDeferredSchema();
+    const seen: number[] = [];
+    const failure = new Error('listener failed');
+    const done = new Promise<void>((resolve) => {
+      line.on('message', ({ n }) => {
+        seen.push(n);
+        if (n === 3) resolve();
+        if (n === 1) throw failure;
       });
-      socket.receive('{"n":1,"slow":true}');
-      socket.receive('{"n":2}');
-      socket.receive('{"n":3}');
-      release(1);
-      await done;
-      expect(seen).toEqual([1, 2, 3]);
-      await vi.waitFor(() => expect(reported).toEqual([failure]));
-    } finally {
-      process.removeAllListeners('uncaughtException');
-      for (const listener of previous) process.on('uncaughtException', listener);
-    }
+    });
+    socket.receive('{"n":1,"slow":true}');
+    socket.receive('{"n":2}');
+    socket.receive('{"n":3}');
+    release(1);
+    await done;
+    expect(seen).toEqual([1, 2, 3]);
+    await vi.waitFor(() => expect(reported).toEqual([failure]));
   });
 });
 
@@ -185,9 +165,7 @@ describe('binary codec', () => {
   };
 
   test('decodes binary frames, encodes values as binary, and makes binaryType arraybuffer', async () => {
-    const network = new FakeNetwork();
-    const line = new Lifeline('ws://fake', { WebSocket: network.WebSocket, codec: utf8Json, schema: Tick });
-    const socket = await connect(network, line);
+    const { line, socket } = await openFakeLine({ codec: utf8Json, schema: Tick });
     expect(line.binaryType).toBe('arraybuffer');
     expect(socket.binaryType).toBe('arraybuffer');
     const received = new Promise((resolve) => line.once('message', resolve));
@@ -201,20 +179,12 @@ describe('binary codec', () => {
   });
 
   test('a binary type given explicitly wins over the codec default', () => {
-    const network = new FakeNetwork();
-    const line = new Lifeline('ws://fake', {
-      WebSocket: network.WebSocket,
-      codec: utf8Json,
-      binaryType: 'blob',
-      autoConnect: false,
-    });
+    const { line } = fakeLine({ codec: utf8Json, binaryType: 'blob', autoConnect: false });
     expect(line.binaryType).toBe('blob');
   });
 
   test('with the JSON codec, binary frames are delivered as they are', async () => {
-    const network = new FakeNetwork();
-    const line = new Lifeline('ws://fake', { WebSocket: network.WebSocket, binaryType: 'arraybuffer' });
-    const socket = await connect(network, line);
+    const { line, socket } = await openFakeLine({ binaryType: 'arraybuffer' });
     const buffer = new ArrayBuffer(3);
     const received = new Promise((resolve) => line.once('message', resolve));
     socket.receive(buffer);

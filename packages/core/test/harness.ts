@@ -9,14 +9,14 @@ export const FAKE_URL = 'ws://fake.test/socket';
 /** The timer functions backoff tests fake; setImmediate and queueMicrotask stay real. */
 export const FAKED_TIMERS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] as const;
 
-/** A core Lifeline on a FakeNetwork, closed when the test ends. */
-export function fakeLine(
-  options: LifelineOptions = {},
+/** A core Lifeline on a FakeNetwork, closed when the test ends; typed from a `schema` option. */
+export function fakeLine<TMessage = unknown, TSend = unknown, TKey extends string = 'type'>(
+  options: LifelineOptions<TMessage, TSend, TKey> = {},
   url: UrlProvider = FAKE_URL,
   protocols: ProtocolsProvider = undefined,
 ) {
   const net = new FakeNetwork();
-  const line = new Lifeline(url, protocols, { WebSocket: net.WebSocket, ...options });
+  const line = new Lifeline<TMessage, TSend, TKey>(url, protocols, { WebSocket: net.WebSocket, ...options });
   onTestFinished(() => line.close());
   return { net, line };
 }
@@ -31,7 +31,10 @@ export async function openNext(net: FakeNetwork, line: Lifeline): Promise<FakeSo
 }
 
 /** A core Lifeline on a FakeNetwork, open on its first socket. */
-export async function openFakeLine(options: LifelineOptions = {}, url: UrlProvider = FAKE_URL) {
+export async function openFakeLine<TMessage = unknown, TSend = unknown, TKey extends string = 'type'>(
+  options: LifelineOptions<TMessage, TSend, TKey> = {},
+  url: UrlProvider = FAKE_URL,
+) {
   const { net, line } = fakeLine(options, url);
   return { net, line, socket: await openNext(net, line) };
 }

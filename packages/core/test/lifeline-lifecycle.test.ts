@@ -1,6 +1,7 @@
 import type { AttemptContext, ConnectionState } from '@lifeline/core';
 import { describe, expect, test, vi } from 'vitest';
 import { nextEvent } from '../../../test/helpers/server.js';
+import { catchUncaught } from '../../../test/helpers/uncaught.js';
 import { FAKE_URL, fakeLine, openFakeLine, openNext, record } from './harness.js';
 
 // No backoff arithmetic here: minDelay 0 makes every retry immediate, and the tests wait for events
@@ -272,28 +273,19 @@ describe('opened() and drained()', () => {
 
 describe('extension listeners', () => {
   test('a throwing listener does not derail the connection; its error is reported out of band', async () => {
-    const reported: unknown[] = [];
-    // vitest would count the rethrown error as unhandled; catch it here instead, and put vitest's back
-    const previous = process.listeners('uncaughtException');
-    process.removeAllListeners('uncaughtException');
-    process.on('uncaughtException', (error) => reported.push(error));
-    try {
-      const { net, line } = fakeLine(immediate);
-      const listenerError = new Error('listener bug');
-      line.once('open', () => {
-        throw listenerError;
-      });
-      const socket = await net.nextSocket();
-      const standardOpen = new Promise((resolve) => line.addEventListener('open', resolve, { once: true }));
-      socket.open();
-      await standardOpen;
-      expect(line.readyState).toBe(line.OPEN);
-      socket.receive('still flowing');
-      expect(line.stats.messagesIn).toBe(1);
-      await vi.waitFor(() => expect(reported).toEqual([listenerError]));
-    } finally {
-      process.removeAllListeners('uncaughtException');
-      for (const listener of previous) process.on('uncaughtException', listener);
-    }
+    const reported = catchUncaught();
+    const { net, line } = fakeLine(immediate);
+    const listenerError = new Error('listener bug');
+    line.once('open', () => {
+      throw listenerError;
+    });
+    const socket = await net.nextSocket();
+    const standardOpen = new Promise((resolve) => line.addEventListener('open', resolve, { once: true }));
+    socket.open();
+    await standardOpen;
+    expect(line.readyState).toBe(line.OPEN);
+    socket.receive('still flowing');
+    expect(line.stats.messagesIn).toBe(1);
+    await vi.waitFor(() => expect(reported).toEqual([listenerError]));
   });
 });

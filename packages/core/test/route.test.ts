@@ -1,8 +1,6 @@
-import { Lifeline } from '@lifeline/core';
 import { expect, test } from 'vitest';
 import * as z from 'zod/mini';
-import { FakeNetwork } from '../../../test/helpers/fake-network.js';
-import { connect } from './connect.js';
+import { openFakeLine } from './harness.js';
 
 const Message = z.discriminatedUnion('type', [
   z.object({ type: z.literal('trade'), price: z.number() }),
@@ -10,9 +8,7 @@ const Message = z.discriminatedUnion('type', [
 ]);
 
 test('on(message, variant) hears that variant only, after plain listeners registered before it', async () => {
-  const network = new FakeNetwork();
-  const line = new Lifeline('ws://fake', { WebSocket: network.WebSocket, schema: Message });
-  const socket = await connect(network, line);
+  const { line, socket } = await openFakeLine({ schema: Message });
   const log: string[] = [];
   line.on('message', (message) => log.push(`any ${message.type}`));
   line.on('message', 'trade', (trade) => log.push(`trade ${trade.price}`));
@@ -23,9 +19,7 @@ test('on(message, variant) hears that variant only, after plain listeners regist
 });
 
 test('once(message, variant) waits for a message of that variant, then stops', async () => {
-  const network = new FakeNetwork();
-  const line = new Lifeline('ws://fake', { WebSocket: network.WebSocket, schema: Message });
-  const socket = await connect(network, line);
+  const { line, socket } = await openFakeLine({ schema: Message });
   const prices: number[] = [];
   line.once('message', 'trade', (trade) => prices.push(trade.price));
   socket.receive('{"type":"quote","bid":2}');
@@ -36,9 +30,7 @@ test('once(message, variant) waits for a message of that variant, then stops', a
 });
 
 test('off(message, listener) removes the listener wherever it was added, and nothing else', async () => {
-  const network = new FakeNetwork();
-  const line = new Lifeline('ws://fake', { WebSocket: network.WebSocket, schema: Message });
-  const socket = await connect(network, line);
+  const { line, socket } = await openFakeLine({ schema: Message });
   const seen: string[] = [];
   const listener = (message: { type: string }) => seen.push(message.type);
   const other = (message: { type: string }) => seen.push(`other ${message.type}`);
@@ -53,17 +45,11 @@ test('off(message, listener) removes the listener wherever it was added, and not
 });
 
 test('the discriminator option routes by another field', async () => {
-  const network = new FakeNetwork();
   const Event = z.union([
     z.object({ kind: z.literal('a'), a: z.number() }),
     z.object({ kind: z.literal('b'), b: z.string() }),
   ]);
-  const line = new Lifeline('ws://fake', {
-    WebSocket: network.WebSocket,
-    schema: Event,
-    discriminator: 'kind',
-  });
-  const socket = await connect(network, line);
+  const { line, socket } = await openFakeLine({ schema: Event, discriminator: 'kind' });
   const received = new Promise((resolve) => line.once('message', 'b', (event) => resolve(event.b)));
   socket.receive('{"kind":"a","a":1}');
   socket.receive('{"kind":"b","b":"yes"}');

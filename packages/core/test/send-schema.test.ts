@@ -1,15 +1,13 @@
-import { Lifeline, type StandardSchemaV1 } from '@lifeline/core';
+import type { StandardSchemaV1 } from '@lifeline/core';
 import * as v from 'valibot';
 import { expect, test, vi } from 'vitest';
 import * as z from 'zod';
-import { FakeNetwork } from '../../../test/helpers/fake-network.js';
-import { connect } from './connect.js';
+import { fakeLine, openFakeLine } from './harness.js';
 
 const Order = z.object({ type: z.literal('order'), qty: z.number().int().positive() });
 
 test('a value that fails sendSchema throws a TypeError naming the issues, and nothing is queued', () => {
-  const network = new FakeNetwork();
-  const line = new Lifeline('ws://fake', { WebSocket: network.WebSocket, sendSchema: Order });
+  const { line } = fakeLine({ sendSchema: Order });
   const drop = vi.fn();
   line.on('drop', drop);
   // @ts-expect-error qty must be a number
@@ -25,13 +23,11 @@ test('a value that fails sendSchema throws a TypeError naming the issues, and no
 });
 
 test('the schema output is what gets encoded; strings and binary data skip the schema', async () => {
-  const network = new FakeNetwork();
   const Stamped = v.pipe(
     v.object({ type: v.literal('ping') }),
     v.transform((ping) => ({ ...ping, at: 42 })),
   );
-  const line = new Lifeline('ws://fake', { WebSocket: network.WebSocket, sendSchema: Stamped });
-  const socket = await connect(network, line);
+  const { line, socket } = await openFakeLine({ sendSchema: Stamped });
   line.send({ type: 'ping' });
   line.send('raw text');
   line.send(new Uint8Array([1]));
@@ -39,7 +35,6 @@ test('the schema output is what gets encoded; strings and binary data skip the s
 });
 
 test('an asynchronous sendSchema is refused with a TypeError', () => {
-  const network = new FakeNetwork();
   const sendSchema: StandardSchemaV1<{ n: number }> = {
     '~standard': {
       version: 1,
@@ -47,7 +42,7 @@ test('an asynchronous sendSchema is refused with a TypeError', () => {
       validate: async (value) => ({ value: value as { n: number } }),
     },
   };
-  const line = new Lifeline('ws://fake', { WebSocket: network.WebSocket, sendSchema, autoConnect: false });
+  const { line } = fakeLine({ sendSchema, autoConnect: false });
   expect(() => line.send({ n: 1 })).toThrow(/sendSchema must validate synchronously/);
   expect(line.takeQueued()).toEqual([]);
 });
