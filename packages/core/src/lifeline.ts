@@ -87,6 +87,8 @@ interface Connection {
   readonly ended: Promise<never>;
   readonly fail: (failure: AttemptFailed) => void;
   opened: boolean;
+  /** Set once Lifeline itself is open on this socket (after the handshake hook, when there is one). */
+  live: boolean;
   openedAt: number;
   lastError: unknown;
   connectTimer: unknown;
@@ -633,11 +635,13 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     }
     const connection = this.#dial(target, attempt, signal);
     await Promise.race([connection.ended, connection.whenOpen]);
-    await this.#runHandshake(connection);
-    signal.throwIfAborted();
-    // the socket may have closed while its open was handled; that close has settled what follows
-    if (connection !== this.#connection) await connection.ended;
-    this.#becomeOpen(connection);
+    if (!connection.live) {
+      await this.#runHandshake(connection);
+      signal.throwIfAborted();
+      // the socket may have closed while its open was handled; that close has settled what follows
+      if (connection !== this.#connection) await connection.ended;
+      this.#becomeOpen(connection);
+    }
     await connection.ended;
   }
 
@@ -696,6 +700,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
       ended,
       fail,
       opened: false,
+      live: false,
       openedAt: 0,
       lastError: undefined,
       connectTimer: null,
@@ -703,6 +708,17 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     this.#connection = connection;
     socket.onopen = () => {
       this.#onSocketOpen(connection);
+      // open now, before the socket can deliver a frame: ws parses a frame that came with the upgrade
+      // right after its own open, and the standard promises `open` before any `message`
+      // (test/regressions/open-before-first-message). A handshake hook opens later, as it must read replies.
+      if (
+        !this.#options.handshake &&
+        connection === this.#connection &&
+        !signal.aborted &&
+        !this.#suspended
+      ) {
+        this.#becomeOpen(connection);
+      }
       markOpen();
     };
     socket.onmessage = (event) => this.#onSocketMessage(connection, event.data, event.size);
@@ -739,6 +755,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
 
   #becomeOpen(connection: Connection): void {
     const { socket, attempt } = connection;
+    connection.live = true;
     this.#protocol = socket.protocol;
     this.#extensions = socket.extensions;
     this.#stats.connects++;

@@ -167,8 +167,9 @@ describe('retries', () => {
     (await net.nextSocket()).refuse();
     const socket = await net.nextSocket();
     expect(line.state).toMatchObject({ phase: 'connecting', attempt: 1 });
+    const announced = nextEvent(line, 'open');
     socket.open();
-    await nextEvent(line, 'open');
+    await announced;
     expect(line.readyState).toBe(line.OPEN);
   });
 
@@ -244,8 +245,9 @@ describe('stats', () => {
     const { net, line } = fakeLine();
     const socket = await net.nextSocket();
     expect(line.stats.uptime).toBe(0);
+    const announced = nextEvent(line, 'open');
     socket.open();
-    await nextEvent(line, 'open');
+    await announced;
     await vi.advanceTimersByTimeAsync(1500);
     expect(line.stats.uptime).toBe(1500);
     socket.serverClose(1001);

@@ -19,8 +19,9 @@ describe('state transitions and readyState', () => {
     line.open();
     expect(line.state).toEqual({ phase: 'connecting', attempt: 1 });
     const socket = await net.nextSocket();
+    const announced = nextEvent(line, 'state');
     socket.open('chat');
-    await nextEvent(line, 'state');
+    await announced;
     expect(line.state).toMatchObject({ phase: 'open', socket });
     expect(line.readyState).toBe(line.OPEN);
     expect(line.protocol).toBe('chat');
@@ -113,8 +114,9 @@ describe('state transitions and readyState', () => {
     const seen: Array<[ConnectionState['phase'], ConnectionState['phase']]> = [];
     line.on('state', (state, previous) => seen.push([previous.phase, state.phase]));
     line.open();
+    const announced = nextEvent(line, 'open');
     (await net.nextSocket()).open();
-    await nextEvent(line, 'open');
+    await announced;
     line.close();
     expect(seen).toEqual([
       ['idle', 'connecting'],
@@ -152,8 +154,9 @@ describe('reconnect() in each phase', () => {
     expect(first.closeCalls).toHaveLength(1);
     expect(log).toEqual(['state:waiting', 'onclose:1006:false@0', 'close:1006:retry', 'reconnecting:1:0']);
     const second = await net.nextSocket();
+    const announced = nextEvent(line, 'open');
     second.open();
-    await nextEvent(line, 'open');
+    await announced;
     expect(line.state).toMatchObject({ phase: 'open', socket: second });
   });
 
@@ -167,8 +170,9 @@ describe('reconnect() in each phase', () => {
     socket.serverClose(4001, 'rotate');
     expect(log).toEqual(['state:waiting', 'onclose:4001:true@0', 'close:4001:retry', 'reconnecting:1:0']);
     const next = await net.nextSocket();
+    const announced = nextEvent(line, 'open');
     next.open();
-    await nextEvent(line, 'open');
+    await announced;
     expect(next.sent).toEqual(['after reconnect()']);
   });
 
@@ -210,8 +214,9 @@ describe('reconnect() in each phase', () => {
     socket.serverClose(1000);
     expect(line.readyState).toBe(line.CLOSED);
     line.reconnect();
+    const announced = nextEvent(line, 'open');
     (await net.nextSocket()).open();
-    await nextEvent(line, 'open');
+    await announced;
     expect(line.readyState).toBe(line.OPEN);
   });
 

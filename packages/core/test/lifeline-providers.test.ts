@@ -18,8 +18,9 @@ describe('url and protocols providers', () => {
     first.refuse();
     const second = await net.nextSocket();
     expect(second.url).toBe('ws://fake.test/a2');
+    const announced = nextEvent(line, 'open');
     second.open();
-    await nextEvent(line, 'open');
+    await announced;
     line.reconnect();
     second.serverClose(1000);
     await net.nextSocket();

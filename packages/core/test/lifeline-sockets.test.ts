@@ -58,13 +58,14 @@ describe('sockets', () => {
     expect(first.onopen).toBeNull();
     expect(first.onmessage).toBeNull();
     expect(first.onclose).toBeNull();
+    const announced = nextEvent(line, 'open');
     second.open();
-    await nextEvent(line, 'open');
+    await announced;
     expect(line.state).toMatchObject({ phase: 'open', socket: second });
   });
 
-  test('a socket that closes while its open is being handled does not make Lifeline open', async () => {
-    const { net, line } = fakeLine(immediate);
+  test('a socket that closes while its handshake hook runs does not make Lifeline open', async () => {
+    const { net, line } = fakeLine({ ...immediate, handshake: () => new Promise<void>(() => {}) });
     const socket = await net.nextSocket();
     const log = record(line);
     socket.open();
@@ -72,6 +73,23 @@ describe('sockets', () => {
     await net.nextSocket();
     expect(log).not.toContain('state:open');
     expect(log.slice(0, 3)).toEqual(['state:waiting', 'onclose:1001:true@0', 'close:1001:retry']);
+  });
+
+  test('without a handshake hook, a socket that opens and closes at once is reported open, then closed', async () => {
+    const { net, line } = fakeLine(immediate);
+    const socket = await net.nextSocket();
+    const log = record(line);
+    socket.open();
+    socket.serverClose(1001);
+    await net.nextSocket();
+    expect(log.slice(0, 6)).toEqual([
+      'state:open',
+      'open:1',
+      'onopen@1',
+      'state:waiting',
+      'onclose:1001:true@0',
+      'close:1001:retry',
+    ]);
   });
 
   test('binaryType is validated, applied to the live socket and to every new one', async () => {
@@ -151,8 +169,9 @@ describe('send()', () => {
     expect(line.bufferedAmount).toBe(6 + 3 + 7);
     const socket = await net.nextSocket();
     expect(socket.sent).toEqual([]);
+    const announced = nextEvent(line, 'open');
     socket.open();
-    await nextEvent(line, 'open');
+    await announced;
     expect(socket.sent).toEqual(['héllo', bytes, '{"n":1}']);
     expect(line.bufferedAmount).toBe(0);
   });
