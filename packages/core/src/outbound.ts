@@ -34,8 +34,9 @@ interface Waiter {
   readonly reject: (error: unknown) => void;
 }
 
-// browsers say nothing when bytes leave; while something waits, bufferedAmount is polled at this pace
-const POLL_MS = 10;
+// browsers say nothing when bytes leave; while something waits, bufferedAmount is polled, first soon
+// (small writes leave within a tick or two) and then backing off to this pace
+const POLL_MAX_MS = 10;
 // a write this big may not fit the kernel's buffer at once, so it always asks to be called back
 const CALLBACK_BYTES = 16 * 1024;
 
@@ -52,6 +53,7 @@ export class Outbound {
   // write callbacks still to come from the current socket: while there are some, nothing polls
   #inFlight = 0;
   #poll: unknown = null;
+  #pollDelay = 1;
   #expiry: unknown = null;
   #expiryAt = Infinity;
   #waiters: Waiter[] = [];
@@ -80,6 +82,11 @@ export class Outbound {
     const bytes = byteLength(data);
     // on every path, not only when queued, so whether a message fits never depends on timing
     if (bytes > this.#options.queue.maxBytes) return this.#drop(value, 'too-big');
+    // the common case allocates nothing: no options, nothing queued, room in the socket
+    if (options === undefined && this.#queue.length === 0 && this.#isWritable()) {
+      this.#write(data, bytes);
+      return true;
+    }
     const { ttl, volatile, sticky } = options ?? {};
     if (ttl !== undefined) checkDuration('ttl', ttl);
     if (sticky !== undefined && (ttl !== undefined || volatile)) {
@@ -96,7 +103,7 @@ export class Outbound {
     // while disconnected, a sticky message waits for the replay after the next open, not in the queue
     if (this.#socket !== null || sticky === undefined) {
       if (this.#queue.length === 0 && this.#isWritable()) {
-        this.#write(message);
+        this.#write(data, bytes);
       } else if (volatile) {
         return this.#drop(value, 'volatile');
       } else {
@@ -145,7 +152,7 @@ export class Outbound {
       // queued copies of sticky messages would go twice: the replay sends the newest of each key
       if (this.#sticky.size > 0) this.#queue.removeSticky(this.#sticky);
     } else {
-      for (const message of this.#sticky.values()) this.#write(message);
+      for (const message of this.#sticky.values()) this.#write(message.data, message.bytes);
     }
     this.flush();
   }
@@ -153,7 +160,10 @@ export class Outbound {
   /** Drops what expired, then writes queued messages in order while the socket stays writable. */
   flush(): void {
     if (this.#queue.nextExpiry < Infinity) this.#queue.dropExpired(this.#options.timers.now());
-    while (this.#queue.length > 0 && this.#isWritable()) this.#write(this.#queue.shift() as QueuedMessage);
+    while (this.#queue.length > 0 && this.#isWritable()) {
+      const message = this.#queue.shift() as QueuedMessage;
+      this.#write(message.data, message.bytes);
+    }
     this.#scheduleExpiry();
     this.#settle();
     this.#watchDrain();
@@ -200,23 +210,23 @@ export class Outbound {
     return socket !== null && socket.readyState === 1 && socket.bufferedAmount <= this.#options.highWaterMark;
   }
 
-  #write(message: Pick<QueuedMessage, 'data' | 'bytes'>): void {
+  #write(data: Outgoing, bytes: number): void {
     const socket = this.#socket as WebSocketLike;
-    this.#options.onWrite(message.bytes);
+    this.#options.onWrite(bytes);
     // the callback says when bytes left the process: the next chance to flush, with no polling. It costs
-    // Node a tick and keeps the chunk alive until that tick, so only writes that may back the socket up,
-    // or that someone waits for, ask for one
+    // Node a tick, keeps the chunk alive until then and defeats write batching, so only writes that may
+    // take the socket over the high-water mark, or that something waits for, ask for one
     if (
       socket.sendWithCallback &&
-      (message.bytes >= CALLBACK_BYTES ||
-        socket.bufferedAmount > 0 ||
+      (bytes >= CALLBACK_BYTES ||
+        socket.bufferedAmount + bytes > this.#options.highWaterMark ||
         this.#queue.length > 0 ||
         this.#waiters.length > 0)
     ) {
       this.#inFlight++;
-      socket.sendWithCallback(message.data, this.#onWritten);
+      socket.sendWithCallback(data, this.#onWritten);
     } else {
-      socket.send(message.data);
+      socket.send(data);
     }
   }
 
@@ -257,14 +267,19 @@ export class Outbound {
   #watchDrain(): void {
     const socket = this.#socket;
     if (socket === null || this.#poll !== null || (socket.sendWithCallback && this.#inFlight > 0)) return;
-    if (this.#queue.length === 0 && this.#waiters.length === 0) return;
+    if (this.#queue.length === 0 && this.#waiters.length === 0) {
+      this.#pollDelay = 1;
+      return;
+    }
     this.#poll = this.#options.timers.setTimeout(() => {
       this.#poll = null;
+      this.#pollDelay = Math.min(this.#pollDelay * 2, POLL_MAX_MS);
       this.flush();
-    }, POLL_MS);
+    }, this.#pollDelay);
   }
 
   #stopPolling(): void {
+    this.#pollDelay = 1;
     if (this.#poll === null) return;
     this.#options.timers.clearTimeout(this.#poll);
     this.#poll = null;
