@@ -43,11 +43,8 @@ test('writes wait for the gate: piping into a stalled server queues at most one 
   let produced = 0;
   const source = new ReadableStream<string>({
     pull(controller) {
-      // what the Lifeline holds beyond its socket: the outbound queue
-      maxQueued = Math.max(
-        maxQueued,
-        line.bufferedAmount - (line.state.phase === 'open' ? line.state.socket.bufferedAmount : 0),
-      );
+      // what the Lifeline holds beyond its socket, the outbound queue: written, not yet handed over
+      maxQueued = Math.max(maxQueued, produced * chunk - line.stats.bytesOut);
       controller.enqueue(String(produced).padStart(8, '0').padEnd(chunk, '.'));
       if (++produced === count) controller.close();
     },

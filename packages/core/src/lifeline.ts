@@ -553,7 +553,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     const highWaterMark = this.#options.inboundHighWaterMark ?? defaults.inboundHighWaterMark;
     return iterateMessages(this, highWaterMark, (delta) => {
       this.#holds += delta;
-      const socket = this.#state.phase === 'open' ? this.#state.socket : undefined;
+      const socket = this.#state.phase === 'open' ? this.#connection?.socket : undefined;
       if (socket && (this.#holds === 0 || (delta > 0 && this.#holds === 1))) this.#pauseReading(socket);
     });
   }
@@ -760,7 +760,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     this.#extensions = socket.extensions;
     this.#stats.connects++;
     const downtime = this.#disconnectedAt === 0 ? 0 : this.#timers.now() - this.#disconnectedAt;
-    this.#transition({ phase: 'open', socket, openedAt: connection.openedAt });
+    this.#transition({ phase: 'open', openedAt: connection.openedAt });
     this.#inbound.connected();
     // the queue goes first, so messages sent from open handlers cannot overtake it
     this.#outbound.attach(socket);

@@ -1,5 +1,3 @@
-import type { WebSocketLike } from './ports.js';
-
 /**
  * The phase of a Lifeline. There is one state value and one function that changes it
  * (`Lifeline#transition`); `readyState` is derived from it, never stored.
@@ -8,7 +6,8 @@ export type ConnectionState =
   /** Created with `autoConnect: false`; `open()` starts it. */
   | { readonly phase: 'idle' }
   | { readonly phase: 'connecting'; readonly attempt: number }
-  | { readonly phase: 'open'; readonly socket: WebSocketLike; readonly openedAt: number }
+  /** The socket itself stays inside: it knows its URL and request headers, and state is what gets logged. */
+  | { readonly phase: 'open'; readonly openedAt: number }
   /** Between attempts: the backoff delay is running; `Infinity` while suspended (e.g. the browser is offline). */
   | { readonly phase: 'waiting'; readonly attempt: number; readonly delay: number }
   /** Only after the application's `close()`. */

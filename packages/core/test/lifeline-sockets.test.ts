@@ -61,7 +61,10 @@ describe('sockets', () => {
     const announced = nextEvent(line, 'open');
     second.open();
     await announced;
-    expect(line.state).toMatchObject({ phase: 'open', socket: second });
+    expect(line.state).toMatchObject({ phase: 'open' });
+    line.send('to the new socket');
+    expect(second.sent).toEqual(['to the new socket']);
+    expect(first.sent).toEqual([]);
   });
 
   test('a socket that closes while its handshake hook runs does not make Lifeline open', async () => {
