@@ -100,6 +100,31 @@ describe("'message' mode", () => {
     expect(line.readyState).toBe(Lifeline.OPEN);
   });
 
+  test('a socket that can be terminated (ws) is terminated on a timeout: no closing handshake with a dead peer', async () => {
+    const net = new FakeNetwork();
+    const terminated: WebSocketLike[] = [];
+    class TerminableSocket extends net.WebSocket {
+      terminate(): void {
+        terminated.push(this);
+        this.readyState = 3;
+      }
+    }
+    const line = new Lifeline('ws://fake/feed', {
+      WebSocket: TerminableSocket,
+      createHeartbeat,
+      heartbeat: messageMode,
+      reconnect: { minDelay: 1, jitter: false },
+    });
+    onTestFinished(() => line.close());
+    const socket = await net.nextSocket();
+    socket.open();
+    await vi.advanceTimersByTimeAsync(150);
+
+    expect(terminated).toEqual([socket]);
+    expect(socket.closeCalls).toEqual([]);
+    expect(line.stats.lastError?.code).toBe('ERR_HEARTBEAT_TIMEOUT');
+  });
+
   test('calls a ping function for every ping', async () => {
     let n = 0;
     const { socket } = await openLine({ ...messageMode, ping: () => `ping ${++n}` });
