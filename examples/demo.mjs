@@ -2,7 +2,7 @@
 // It shows the reconnect schedule, messages queued while the server is down arriving once and in
 // order, then a typed message stream checked by a zod schema (one invalid frame reported and
 // skipped) and a request/response, and exits by itself.
-import { Lifeline, requester } from '@lifeline/node';
+import { Lifeline } from '@lifeline/node';
 import { WebSocketServer } from 'ws';
 import * as z from 'zod';
 
@@ -117,10 +117,8 @@ log(
 );
 
 // request/response: the reply is matched by its id and checked by its own schema
-const rpc = requester(market, {
-  response: z.object({ id: z.number(), symbol: z.string(), price: z.number() }),
-});
-const reply = await rpc.request({ type: 'price', symbol: 'ETH' }, { timeout: 2000 });
+const Price = z.object({ id: z.number(), symbol: z.string(), price: z.number() });
+const reply = await market.request({ type: 'price', symbol: 'ETH' }, { response: Price, timeout: 2000 });
 log(`request price ETH -> ${JSON.stringify(reply)}`);
 market.close();
 

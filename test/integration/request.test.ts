@@ -187,3 +187,42 @@ describe('request/response', () => {
     await expect(first).resolves.toEqual({ id: 7 });
   });
 });
+
+describe('line.request()', () => {
+  test('takes key, id and timeout from the request option, and types the response from a schema', async () => {
+    let n = 0;
+    const { line, peer } = await connected({ request: { key: 'ref', id: () => `r${++n}`, timeout: 20 } });
+    const Ack = z.object({ ref: z.string(), ok: z.boolean() });
+    const first = nextRequest(peer);
+    // unanswered: the option's 20 ms timeout applies
+    const failed = await line.request({ op: 'slow' }).catch((error: unknown) => error);
+    expect(errorCode(failed)).toBe('ERR_REQUEST_TIMEOUT');
+    expect(await first).toEqual({ op: 'slow', ref: 'r1' });
+
+    answer(peer, (request) => ({ ref: request.ref, ok: request.op === 'buy' }));
+    const ack: { ref: string; ok: boolean } = await line.request({ op: 'buy' }, { response: Ack });
+    expect(ack).toEqual({ ref: 'r2', ok: true });
+  });
+
+  test('shares the line with requester(): each gets its own responses; a drop rejects with ERR_CONNECTION_LOST', async () => {
+    const { line, peer } = await connected();
+    const byRef = requester(line, { key: 'ref', id: () => 'r' });
+    const held: Json[] = [];
+    const both = new Promise<void>((resolve) =>
+      peer.on('message', (data) => held.push(JSON.parse(String(data))) === 2 && resolve()),
+    );
+    const viaLine = line.request({ n: 1 });
+    const viaRequester = byRef.request({ n: 2 });
+    await both;
+    peer.send(JSON.stringify({ ...held[1], answered: true }));
+    await expect(viaRequester).resolves.toEqual({ ref: 'r', n: 2, answered: true });
+    peer.terminate();
+    expect(errorCode(await viaLine.catch((error: unknown) => error))).toBe('ERR_CONNECTION_LOST');
+  });
+
+  test('a bad request option is a RangeError at construction, naming it', () => {
+    expect(() => new Lifeline('ws://127.0.0.1:9', { autoConnect: false, request: { timeout: -5 } })).toThrow(
+      /request\.timeout.*-5/,
+    );
+  });
+});

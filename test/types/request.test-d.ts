@@ -46,3 +46,22 @@ describe('requester', () => {
     rpc.request({}, { timeout: '1s' });
   });
 });
+
+describe('line.request()', () => {
+  const Reply = z.object({ id: z.number(), price: z.number() });
+
+  test('a response is unknown without a schema, and typed by the request response schema', () => {
+    const line = new Lifeline('ws://x');
+    expectTypeOf(line.request({ op: 'get' })).toEqualTypeOf<Promise<unknown>>();
+    expectTypeOf(line.request({ op: 'get' }, { response: Reply })).toEqualTypeOf<
+      Promise<z.infer<typeof Reply>>
+    >();
+    // @ts-expect-error a request is an object
+    line.request('get');
+  });
+
+  test('a Lifeline with a sendSchema still stands in for a plain Lifeline', () => {
+    const line = new Lifeline('ws://x', { sendSchema: z.object({ id: z.number(), op: z.string() }) });
+    expectTypeOf(line).toExtend<Lifeline>();
+  });
+});

@@ -25,6 +25,7 @@ import type { QueueOptions } from './outbound-queue.js';
 import type { Outgoing, SocketCloseEvent, Timers, WebSocketConstructor, WebSocketLike } from './ports.js';
 import { AttemptFailed, runAttemptLoop, Sleep } from './reconnect.js';
 import { redact } from './redact.js';
+import { type Requester, type RequestOptions, requester } from './request.js';
 import { type RoutedListener, route, type Variant, type VariantOf } from './route.js';
 import { checkCloseArguments, checkProtocols, clampCloseCode, parseWebSocketUrl } from './standard.js';
 import {
@@ -124,6 +125,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
   readonly #inbound: Inbound;
   readonly #outbound: Outbound;
   readonly #heartbeat: HeartbeatMonitor | null = null;
+  #requester: Requester<object, unknown> | null = null;
 
   #state: ConnectionState;
   #connection: Connection | null = null;
@@ -516,6 +518,24 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
    */
   probe(timeout?: number): void {
     this.#heartbeat?.probe(timeout);
+  }
+
+  /**
+   * Sends `value` with an id (a fresh one unless it has one) and resolves with the response that carries
+   * the same id; that response is not emitted as `message`. Queued like any `send()` while disconnected.
+   * The id field, id generator, default timeout and response schema come from the `request` option.
+   * @throws (rejects) LifelineError `ERR_REQUEST_TIMEOUT`, `ERR_CONNECTION_LOST` (unless `retry`),
+   * `ERR_INVALID_RESPONSE`, `ERR_DROPPED`, `ERR_CLOSED`; the signal's reason on abort; `TypeError` for a
+   * value that is not an object, a duplicate id, or a value `sendSchema` rejects
+   * @example const quote = await line.request({ type: 'quote', symbol: 'ETH' }, { timeout: 5000, response: Quote });
+   */
+  // `value` is not typed from TSend: a parameter built from it would make a Lifeline with a sendSchema
+  // unassignable to a plain `Lifeline`. `sendSchema` still checks it at run time; `requester(line)`
+  // checks it at compile time too.
+  request<TResponse = unknown>(value: object, options?: RequestOptions<TResponse>): Promise<TResponse> {
+    // made on first use: a Lifeline that never requests keeps no pending map or taps
+    this.#requester ??= requester(this as unknown as Lifeline, this.#options.request);
+    return this.#requester.request(value, options) as Promise<TResponse>;
   }
 
   /**
@@ -1188,6 +1208,10 @@ function checkOptions(policy: ReconnectOptions, options: AnyLifelineOptions): vo
   if (options.lowWaterMark !== undefined) checkDuration('lowWaterMark', options.lowWaterMark);
   if (options.inboundHighWaterMark !== undefined) {
     checkDuration('inboundHighWaterMark', options.inboundHighWaterMark, { allowInfinity: true });
+  }
+  // line.request() makes its requester on first use; a bad setting should not wait until then
+  if (options.request?.timeout !== undefined) {
+    checkDuration('request.timeout', options.request.timeout, { allowInfinity: true });
   }
 }
 

@@ -6,6 +6,7 @@ import type { AttemptReason } from './events.js';
 import type { HeartbeatFactory, HeartbeatOptions } from './heartbeat.js';
 import type { QueueOptions } from './outbound-queue.js';
 import type { Outgoing, Timers, WebSocketConstructor, WebSocketLike } from './ports.js';
+import type { RequesterOptions } from './request.js';
 
 /** What a provider is called with before every attempt. */
 export interface AttemptContext {
@@ -119,6 +120,12 @@ export interface LifelineOptions<TMessage = unknown, TSend = unknown, TKey exten
    * Must validate synchronously.
    */
   readonly sendSchema?: StandardSchemaV1<TSend, unknown>;
+  /**
+   * Settings of `line.request()`: the id field (`key`, default `'id'`), the id generator, the default
+   * `timeout` (10000) and `response` schema. `requester(line, options)` makes more requesters, each
+   * with settings of its own.
+   */
+  readonly request?: RequesterOptions<unknown, string>;
   /** The field `on('message', variant, listener)` routes by. @default 'type' */
   readonly discriminator?: TKey;
 }
