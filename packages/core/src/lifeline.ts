@@ -76,23 +76,31 @@ interface Target {
   readonly socketOptions: Record<string, unknown> | undefined;
 }
 
-/** The live connection, if any: a socket that is connecting or open, and how to end its attempt. */
+/** The live connection, if any: a socket that is connecting or open. */
 interface Connection {
   readonly socket: WebSocketLike;
   readonly attempt: number;
-  /** The attempt loop this connection belongs to. */
-  readonly signal: AbortSignal;
-  /** Resolves when the socket opens. */
-  readonly whenOpen: Promise<void>;
-  /** Rejects (with AttemptFailed) when the socket fails or closes. */
-  readonly ended: Promise<never>;
-  readonly fail: (failure: AttemptFailed) => void;
+  /**
+   * What the attempt loop waits on until Lifeline itself is open on this socket (after the handshake
+   * hook, when there is one); null from then on, so an open connection holds no promise or signal.
+   */
+  dialing: Dialing | null;
   opened: boolean;
-  /** Set once Lifeline itself is open on this socket (after the handshake hook, when there is one). */
-  live: boolean;
   openedAt: number;
   lastError: unknown;
   connectTimer: unknown;
+}
+
+/** The attempt that dialled a connection, while it waits for the socket to open or to end. */
+interface Dialing {
+  /** The attempt loop the connection belongs to. */
+  readonly signal: AbortSignal;
+  /** Resolves when the socket opens. */
+  readonly whenOpen: Promise<void>;
+  readonly markOpen: () => void;
+  /** Rejects (with AttemptFailed) when the socket fails or closes. */
+  readonly ended: Promise<never>;
+  readonly fail: (failure: AttemptFailed) => void;
 }
 
 /**
@@ -619,17 +627,33 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     this.#nextReason = reason;
     const loop = new AbortController();
     this.#loop = loop;
+    this.#run(loop);
+  }
+
+  /**
+   * Runs `loop` until an attempt opens. With `lost` (the failure of the connection that was open), that
+   * failure comes first: its backoff is waited out before the first attempt.
+   */
+  #run(loop: AbortController, lost?: AttemptFailed): void {
+    const { signal } = loop;
     runAttemptLoop(
-      () => this.#attempt(loop.signal),
-      (failure) => this.#onFailure(failure, loop.signal),
-      loop.signal,
-    ).catch((error: unknown) => {
-      // aborted: close() took over; replaced: a final close was settled already (#fail), and a handler
-      // may have called reconnect() since. Anything else is unexpected.
-      if (loop.signal.aborted || this.#loop !== loop) return;
-      this.#loop = null;
-      this.#finishFinal(error instanceof LifelineError ? error : wrapError('ERR_CONNECT_FAILED', error));
-    });
+      () => this.#attempt(signal),
+      (failure) => this.#onFailure(failure, signal),
+      signal,
+      lost,
+    ).then(
+      () => {
+        // open: the open connection is tracked by its socket's handlers alone, with no loop behind it
+        if (this.#loop === loop) this.#loop = null;
+      },
+      (error: unknown) => {
+        // aborted: close() took over; replaced: a final close was settled already (#fail), and a handler
+        // may have called reconnect() since. Anything else is unexpected.
+        if (signal.aborted || this.#loop !== loop) return;
+        this.#loop = null;
+        this.#finishFinal(error instanceof LifelineError ? error : wrapError('ERR_CONNECT_FAILED', error));
+      },
+    );
   }
 
   #stopLoop(): void {
@@ -638,7 +662,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     this.#sleep = null;
   }
 
-  /** One attempt, and the life of the connection it opens: rejects when either ends. */
+  /** One attempt: resolves once Lifeline is open on its socket, rejects when the attempt fails. */
   async #attempt(signal: AbortSignal): Promise<void> {
     const attempt = this.#failures + 1;
     const context: AttemptContext = { attempt, reason: this.#nextReason };
@@ -654,15 +678,15 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
       );
     }
     const connection = this.#dial(target, attempt, signal);
-    await Promise.race([connection.ended, connection.whenOpen]);
-    if (!connection.live) {
-      await this.#runHandshake(connection);
-      signal.throwIfAborted();
-      // the socket may have closed while its open was handled; that close has settled what follows
-      if (connection !== this.#connection) await connection.ended;
-      this.#becomeOpen(connection);
-    }
-    await connection.ended;
+    const dialing = connection.dialing as Dialing;
+    await Promise.race([dialing.ended, dialing.whenOpen]);
+    // open already: without a handshake hook, the socket's open event made Lifeline open
+    if (connection.dialing === null) return;
+    await this.#runHandshake(connection, dialing.ended);
+    signal.throwIfAborted();
+    // the socket may have closed while its open was handled; that close has settled what follows
+    if (connection !== this.#connection) await dialing.ended;
+    this.#becomeOpen(connection);
   }
 
   async #resolveTarget(context: AttemptContext, signal: AbortSignal): Promise<Target> {
@@ -710,40 +734,20 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     });
     // attempts await `ended` only later; this keeps an early failure from counting as unhandled
     ended.catch(() => {});
+    const whenOpen = new Promise<void>((resolve) => {
+      markOpen = resolve;
+    });
     const connection: Connection = {
       socket,
       attempt,
-      signal,
-      whenOpen: new Promise((resolve) => {
-        markOpen = resolve;
-      }),
-      ended,
-      fail,
+      dialing: { signal, whenOpen, markOpen, ended, fail },
       opened: false,
-      live: false,
       openedAt: 0,
       lastError: undefined,
       connectTimer: null,
     };
     this.#connection = connection;
-    socket.onopen = () => {
-      this.#onSocketOpen(connection);
-      // open now, before the socket can deliver a frame: ws parses a frame that came with the upgrade
-      // right after its own open, and the standard promises `open` before any `message`
-      // (test/regressions/open-before-first-message). A handshake hook opens later, as it must read replies.
-      if (
-        !this.#options.handshake &&
-        connection === this.#connection &&
-        !signal.aborted &&
-        !this.#suspended
-      ) {
-        this.#becomeOpen(connection);
-      }
-      markOpen();
-    };
-    socket.onmessage = (event) => this.#onSocketMessage(connection, event.data, event.size);
-    socket.onerror = (event) => this.#onSocketError(connection, event);
-    socket.onclose = (event) => this.#onSocketClose(connection, event);
+    this.#listen(connection);
     const timeout = this.#options.connectTimeout ?? defaults.connectTimeout;
     connection.connectTimer = this.#timers.setTimeout(() => {
       this.#abandon(
@@ -757,25 +761,39 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     return connection;
   }
 
-  async #runHandshake(connection: Connection): Promise<void> {
+  /**
+   * Points the socket's handlers at `connection`. Made apart from `#dial`, so that they capture the
+   * connection alone: an open connection keeps nothing of the attempt alive.
+   */
+  #listen(connection: Connection): void {
+    const { socket } = connection;
+    socket.onopen = () => this.#onSocketOpen(connection);
+    socket.onmessage = (event) => this.#onSocketMessage(connection, event.data, event.size);
+    socket.onerror = (event) => this.#onSocketError(connection, event);
+    socket.onclose = (event) => this.#onSocketClose(connection, event);
+  }
+
+  /** Runs the handshake hook, if any; rejects with the connection's failure if it ends first. */
+  async #runHandshake(connection: Connection, ended: Promise<never>): Promise<void> {
     const handshake = this.#options.handshake;
     if (!handshake) return;
     const { socket, attempt } = connection;
     try {
       await Promise.race([
-        connection.ended,
+        ended,
         handshake({ send: (data: Outgoing) => this.#outbound.sendDirect(socket, data), socket, attempt }),
       ]);
     } catch (cause) {
       if (cause instanceof AttemptFailed) throw cause;
       this.#abandon(connection, wrapError('ERR_HANDSHAKE_FAILED', cause, 'the handshake hook failed'));
-      await connection.ended;
+      await ended;
     }
   }
 
   #becomeOpen(connection: Connection): void {
     const { socket, attempt } = connection;
-    connection.live = true;
+    // from here a loss of this connection starts a new attempt loop (#settle)
+    connection.dialing = null;
     this.#protocol = socket.protocol;
     this.#extensions = socket.extensions;
     this.#stats.connects++;
@@ -927,11 +945,17 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
   // ---- socket events ----
 
   #onSocketOpen(connection: Connection): void {
-    if (connection !== this.#connection) return;
+    const { dialing } = connection;
+    if (connection !== this.#connection || dialing === null) return;
     clearConnectTimer(connection, this.#timers);
     connection.opened = true;
     connection.openedAt = this.#timers.now();
     this.#heartbeat?.start(connection.socket);
+    // open now, before the socket can deliver a frame: ws parses a frame that came with the upgrade
+    // right after its own open, and the standard promises `open` before any `message`
+    // (test/regressions/open-before-first-message). A handshake hook opens later, as it must read replies.
+    if (!this.#options.handshake && !dialing.signal.aborted && !this.#suspended) this.#becomeOpen(connection);
+    dialing.markOpen();
   }
 
   #onSocketMessage(connection: Connection, data: unknown, size: number | undefined): void {
@@ -974,8 +998,8 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     const close = { code: event.code, reason: event.reason, wasClean: event.wasClean };
     if (this.#state.phase === 'closing') {
       this.#finishClose(close, connection.opened);
-      // ends the attempt loop's wait; the loop was aborted, so nothing follows
-      connection.fail(new AttemptFailed({ phase: 'open', ...close, attempt: 0 }));
+      // ends the wait of an attempt still dialing; its loop was aborted, so nothing follows
+      connection.dialing?.fail(new AttemptFailed({ phase: 'open', ...close, attempt: 0 }));
       return;
     }
     const { upgradeResponse: response, failCode } = connection.socket;
@@ -995,7 +1019,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
         ),
       }),
     };
-    connection.fail(this.#fail(info, close, connection.signal));
+    this.#settle(connection, info, close);
   }
 
   /**
@@ -1021,7 +1045,26 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
       attempt: connection.opened ? 0 : connection.attempt,
       ...(error && { error }),
     };
-    connection.fail(this.#fail(info, info, connection.signal));
+    this.#settle(connection, info, info);
+  }
+
+  /**
+   * Settles a failed attempt or a lost connection (`#fail`), then hands the failure to an attempt loop:
+   * the one still dialing this connection, or, for a connection that was open and so has none, a new
+   * loop that waits out the backoff first.
+   */
+  #settle(connection: Connection, info: CloseInfo, socketClose: CloseFields): void {
+    const { dialing } = connection;
+    if (dialing !== null) {
+      dialing.fail(this.#fail(info, socketClose, dialing.signal));
+      return;
+    }
+    const loop = new AbortController();
+    // before #fail: a close() from one of its handlers must abort this loop's backoff
+    this.#loop = loop;
+    const failure = this.#fail(info, socketClose, loop.signal);
+    // a final close (#fail ended the loop) or close() from a handler: there is nothing to wait for
+    if (this.#loop === loop) this.#run(loop, failure);
   }
 
   /** Detaches a socket: its late events are ignored, and a no-op `onerror` keeps a late error from crashing Node. */

@@ -16,16 +16,19 @@ export class AttemptFailed extends Error {
 }
 
 /**
- * Runs `attempt` until it resolves, or until `onFailure` throws (a final decision) or `signal` aborts.
- * One attempt covers a whole connection: it rejects when the connection ends, so one loop spans every
- * reconnect. p-retry's own schedule is switched off: `onFailure` computes the jittered delay and sleeps it.
+ * Runs `attempt` until it resolves (a connection opened), or until `onFailure` throws (a final decision)
+ * or `signal` aborts. The loop lives only while connecting and waiting, so an open connection keeps no
+ * suspended promise chain. When that connection is lost, a new loop starts with its failure (`lost`) as
+ * the first failed attempt, so it takes the same path as any other: `onFailure`, then the next attempt.
+ * p-retry's own schedule is switched off: `onFailure` computes the jittered delay and sleeps it.
  */
 export function runAttemptLoop(
   attempt: () => Promise<void>,
   onFailure: (failure: AttemptFailed) => Promise<void>,
   signal: AbortSignal,
+  lost?: AttemptFailed,
 ): Promise<void> {
-  return pRetry(attempt, {
+  return pRetry((attemptNumber) => (attemptNumber === 1 && lost ? Promise.reject(lost) : attempt()), {
     // Lifeline counts retries itself: its counter resets only after a stable connection, p-retry's never
     retries: Number.POSITIVE_INFINITY,
     minTimeout: 0,
