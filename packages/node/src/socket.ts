@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { redact, type SocketMessageEvent, type UpgradeResponse, type WebSocketLike } from '@lifeline/core';
 import { WebSocket } from 'ws';
 
@@ -40,28 +40,47 @@ export class NodeSocket extends WebSocket implements WebSocketLike {
     });
   }
 
-  constructor(url: string, protocols?: string | string[], options?: WebSocket.ClientOptions) {
-    super(url, protocols, options);
-    this.on('message', (data, isBinary) => {
-      const handler = this.#onmessage;
-      if (handler === null) return;
-      // ws converts binary frames per binaryType already; a text frame is a Buffer of its UTF-8 bytes
-      handler(isBinary ? { data } : { data: String(data), size: (data as Buffer).length });
-    });
-    this.on('pong', () => this.onpong?.());
-    // ws answers pings by itself (autoPong); the heartbeat only needs to know one arrived
-    this.on('ping', () => this.onping?.());
-    this.on('error', (error: Error & { code?: string }) => {
-      if (error.code?.startsWith('WS_ERR_')) this.failCode = FAIL_CODES[error.code] ?? 1002;
-    });
-    // with a listener, ws leaves the refused request to us: record the response, then fail the attempt
-    // the way ws itself would (error, then close 1006)
-    this.on('unexpected-response', (request, response) => {
-      this.upgradeResponse = { status: response.statusCode ?? 0, headers: safeHeaders(response) };
-      response.resume();
-      request.destroy();
-      this.terminate();
-    });
+  /**
+   * Reads ws's own events as they are emitted: one method on the prototype rather than a listener
+   * closure per event on every socket, which an idle connection would carry for its whole life. Other
+   * listeners still hear every event, after these.
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    switch (event) {
+      case 'message': {
+        const handler = this.#onmessage;
+        const [data, isBinary] = args as [Buffer, boolean];
+        // ws converts binary frames per binaryType already; a text frame is a Buffer of its UTF-8 bytes
+        if (handler !== null) handler(isBinary ? { data } : { data: String(data), size: data.length });
+        break;
+      }
+      case 'pong':
+        this.onpong?.();
+        break;
+      // ws answers pings by itself (autoPong); the heartbeat only needs to know one arrived
+      case 'ping':
+        this.onping?.();
+        break;
+      case 'error': {
+        const { code } = args[0] as Error & { code?: string };
+        if (code?.startsWith('WS_ERR_')) this.failCode = FAIL_CODES[code] ?? 1002;
+        // heard here, so an error no listener takes does not throw, as with any listener
+        if (this.listenerCount(event) > 0) super.emit(event, ...args);
+        return true;
+      }
+      case 'unexpected-response': {
+        // handled, so ws leaves the refused request to us: record the response, then fail the attempt
+        // the way ws itself would (error, then close 1006)
+        const [request, response] = args as [ClientRequest, IncomingMessage];
+        this.upgradeResponse = { status: response.statusCode ?? 0, headers: safeHeaders(response) };
+        response.resume();
+        request.destroy();
+        this.terminate();
+        super.emit(event, ...args);
+        return true;
+      }
+    }
+    return super.emit(event, ...args);
   }
 
   sendWithCallback(data: Parameters<WebSocket['send']>[0], callback: (error?: Error) => void): void {
