@@ -48,13 +48,19 @@ export interface NodeLifelineOptions<TMessage = unknown, TSend = unknown, TKey e
   readonly followRedirects?: boolean;
 }
 
-/** Defaults that protect the process (ws's own: 100 MiB messages, compression on). */
-const SOCKET_DEFAULTS = {
+/**
+ * Defaults that protect the process (ws's own: 100 MiB messages, compression on). Frozen: a Lifeline
+ * without options of its own hands this very object to every socket (ws copies it).
+ */
+const SOCKET_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
   maxPayload: 16 * 1024 * 1024,
   perMessageDeflate: false,
   rejectUnauthorized: true,
   followRedirects: false,
-} satisfies NodeSocketOptions;
+} satisfies NodeSocketOptions);
+
+/** ws's binary types beyond the standard's; one array for every Lifeline. */
+const EXTRA_BINARY_TYPES: readonly string[] = Object.freeze(['nodebuffer']);
 
 /** The default heartbeat: protocol pings, which every server answers. */
 const HEARTBEAT_DEFAULT = { mode: 'frame' } as const;
@@ -80,19 +86,34 @@ export function toCoreOptions<TMessage, TSend, TKey extends string>(
     return { createHeartbeat, ...options };
   }
   const { headers, socketOptions, ...rest } = options;
-  const wsOptions: Record<string, unknown> = { ...SOCKET_DEFAULTS };
-  for (const name of WS_OPTIONS) if (options[name] !== undefined) wsOptions[name] = options[name];
+  const wsOptions = withWsOptions(options);
   return {
     createHeartbeat,
     ...rest,
     WebSocket: options.WebSocket ?? NodeSocket,
-    extraBinaryTypes: options.extraBinaryTypes ?? ['nodebuffer'],
+    extraBinaryTypes: options.extraBinaryTypes ?? EXTRA_BINARY_TYPES,
     heartbeat: options.heartbeat ?? HEARTBEAT_DEFAULT,
-    socketOptions: async (context) => {
-      const [extra, headerValues] = await Promise.all([call(socketOptions, context), call(headers, context)]);
-      return { ...wsOptions, ...extra, ...(headerValues && { headers: { ...headerValues } }) };
-    },
+    // without headers or socket options, every attempt gets the same options: no provider to keep
+    socketOptions:
+      headers === undefined && socketOptions === undefined
+        ? wsOptions
+        : async (context) => {
+            const [extra, headerValues] = await Promise.all([
+              call(socketOptions, context),
+              call(headers, context),
+            ]);
+            return { ...wsOptions, ...extra, ...(headerValues && { headers: { ...headerValues } }) };
+          },
   };
+}
+
+/** The protective defaults with the ws options given on top; the shared defaults when none are. */
+function withWsOptions(options: NodeSocketOptions): Readonly<Record<string, unknown>> {
+  const given = WS_OPTIONS.filter((name) => options[name] !== undefined);
+  if (given.length === 0) return SOCKET_DEFAULTS;
+  const wsOptions: Record<string, unknown> = { ...SOCKET_DEFAULTS };
+  for (const name of given) wsOptions[name] = options[name];
+  return wsOptions;
 }
 
 function isWs(WebSocket: WebSocketConstructor | undefined): boolean {
