@@ -45,6 +45,12 @@ import {
 } from './state.js';
 import { defaultTimers } from './timers.js';
 
+/** One bit per standard event type: which ones have listeners is a number, not a `Set` per Lifeline. */
+const TYPE_BITS = { open: 1, message: 2, close: 4, error: 8 } as const satisfies Record<
+  keyof StandardEventMap,
+  number
+>;
+
 /** Counters of one Lifeline, since it was created. */
 export interface LifelineStats {
   readonly attempts: number;
@@ -145,8 +151,8 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
 
   // eventemitter3 for the typed extension events; created on first use to keep idle connections small
   #emitter: EventEmitter | null = null;
-  // standard event types with at least one listener: events nobody listens to are never built
-  #listenedTypes = new Set<string>();
+  // standard event types with at least one listener (TYPE_BITS): events nobody listens to are never built
+  #listenedTypes = 0;
   #handlers: {
     [K in keyof StandardEventMap]?: { handler: StandardHandler<K>; listener: (event: Event) => void };
   } = {};
@@ -388,7 +394,8 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     listener: EventListenerOrEventListenerObject | null,
     options?: boolean | AddEventListenerOptions,
   ): void {
-    if (listener) this.#listenedTypes.add(type);
+    if (listener && Object.hasOwn(TYPE_BITS, type))
+      this.#listenedTypes |= TYPE_BITS[type as keyof StandardEventMap];
     super.addEventListener(type, listener, options);
   }
 
@@ -963,7 +970,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     this.#stats.messagesIn++;
     this.#stats.bytesIn += size ?? sizeOf(data);
     if (this.#heartbeat?.onMessage(data)) return;
-    if (this.#listenedTypes.has('message'))
+    if (this.#listenedTypes & TYPE_BITS.message)
       this.#dispatch('message', () => new LifelineMessageEvent(data, this.#origin));
     // decoding costs only where someone takes decoded values: raw drop-in use never parses. Requesters
     // listen to `drop`, so the emitter exists whenever the inbound path is active.
@@ -1197,7 +1204,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
 
   /** Builds and dispatches a standard event, only when someone listens to its type. */
   #dispatch(type: keyof StandardEventMap, build: () => Event): void {
-    if (this.#listenedTypes.has(type)) this.dispatchEvent(build());
+    if (this.#listenedTypes & TYPE_BITS[type]) this.dispatchEvent(build());
   }
 
   #setHandler<K extends keyof StandardEventMap>(type: K, handler: StandardHandler<K>): void {
