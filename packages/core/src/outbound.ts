@@ -47,9 +47,10 @@ const CALLBACK_BYTES = 16 * 1024;
 export class Outbound {
   readonly #options: OutboundOptions;
   readonly #queue: OutboundQueue;
-  readonly #sticky = new Map<string, QueuedMessage>();
+  // created on first use, like the write callback below: an idle connection has neither
+  #sticky: Map<string, QueuedMessage> | null = null;
   #socket: WebSocketLike | null = null;
-  #onWritten: () => void = () => {};
+  #onWritten: (() => void) | null = null;
   // write callbacks still to come from the current socket: while there are some, nothing polls
   #inFlight = 0;
   #poll: unknown = null;
@@ -120,7 +121,10 @@ export class Outbound {
       }
     }
     // a sticky message that was dropped or refused does not replace the one before it
-    if (isTaken && sticky !== undefined) this.#sticky.set(sticky, message);
+    if (isTaken && sticky !== undefined) {
+      this.#sticky ??= new Map();
+      this.#sticky.set(sticky, message);
+    }
     return isTaken;
   }
 
@@ -132,7 +136,7 @@ export class Outbound {
 
   /** Stops re-sending the sticky message with this key; true if there was one. */
   unstick(key: string): boolean {
-    return this.#sticky.delete(key);
+    return this.#sticky?.delete(key) ?? false;
   }
 
   /**
@@ -143,16 +147,13 @@ export class Outbound {
     this.#socket = socket;
     this.#stopPolling();
     this.#inFlight = 0;
-    this.#onWritten = () => {
-      if (socket !== this.#socket) return;
-      this.#inFlight--;
-      if (this.#queue.length > 0 || this.#waiters.length > 0) this.flush();
-    };
+    this.#onWritten = null;
+    const sticky = this.#sticky;
     if (socket === null) {
       // queued copies of sticky messages would go twice: the replay sends the newest of each key
-      if (this.#sticky.size > 0) this.#queue.removeSticky(this.#sticky);
-    } else {
-      for (const message of this.#sticky.values()) this.#write(message.data, message.bytes);
+      if (sticky?.size) this.#queue.removeSticky(sticky);
+    } else if (sticky !== null) {
+      for (const message of sticky.values()) this.#write(message.data, message.bytes);
     }
     this.flush();
   }
@@ -224,10 +225,20 @@ export class Outbound {
         this.#waiters.length > 0)
     ) {
       this.#inFlight++;
+      this.#onWritten ??= this.#writtenCallback(socket);
       socket.sendWithCallback(data, this.#onWritten);
     } else {
       socket.send(data);
     }
+  }
+
+  /** What a write to `socket` calls back: the next chance to flush, unless another socket took over since. */
+  #writtenCallback(socket: WebSocketLike): () => void {
+    return () => {
+      if (socket !== this.#socket) return;
+      this.#inFlight--;
+      if (this.#queue.length > 0 || this.#waiters.length > 0) this.flush();
+    };
   }
 
   #isDrained(limit: number): boolean {
