@@ -153,9 +153,8 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
   #emitter: EventEmitter | null = null;
   // standard event types with at least one listener (TYPE_BITS): events nobody listens to are never built
   #listenedTypes = 0;
-  #handlers: {
-    [K in keyof StandardEventMap]?: { handler: StandardHandler<K>; listener: (event: Event) => void };
-  } = {};
+  // the `on<type>` attribute handlers, called by one listener shared by every Lifeline (#callHandler)
+  #handlers: { [K in keyof StandardEventMap]?: StandardHandler<K> } = {};
 
   #loop: AbortController | null = null;
   #sleep: Sleep | null = null;
@@ -355,25 +354,25 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
   // ---- the standard events ----
 
   get onopen(): StandardHandler<'open'> {
-    return this.#handlers.open?.handler ?? null;
+    return this.#handlers.open ?? null;
   }
   set onopen(handler: StandardHandler<'open'>) {
     this.#setHandler('open', handler);
   }
   get onmessage(): StandardHandler<'message'> {
-    return this.#handlers.message?.handler ?? null;
+    return this.#handlers.message ?? null;
   }
   set onmessage(handler: StandardHandler<'message'>) {
     this.#setHandler('message', handler);
   }
   get onclose(): StandardHandler<'close'> {
-    return this.#handlers.close?.handler ?? null;
+    return this.#handlers.close ?? null;
   }
   set onclose(handler: StandardHandler<'close'>) {
     this.#setHandler('close', handler);
   }
   get onerror(): StandardHandler<'error'> {
-    return this.#handlers.error?.handler ?? null;
+    return this.#handlers.error ?? null;
   }
   set onerror(handler: StandardHandler<'error'>) {
     this.#setHandler('error', handler);
@@ -1210,23 +1209,24 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
   #setHandler<K extends keyof StandardEventMap>(type: K, handler: StandardHandler<K>): void {
     // WebIDL: a non-callable value assigned to an event handler attribute is null
     const next = typeof handler === 'function' ? handler : null;
-    const slots = this.#handlers as Record<
-      K,
-      { handler: StandardHandler<K>; listener: (event: Event) => void }
-    >;
-    let slot = slots[type];
-    if (!slot) {
-      const created = {
-        handler: null as StandardHandler<K>,
-        listener: (event: Event) => created.handler?.call(this, event as StandardEventMap[K]),
-      };
-      slot = created;
-      slots[type] = created;
-    }
-    if (slot.handler === null && next !== null) this.addEventListener(type, slot.listener);
-    if (slot.handler !== null && next === null) this.removeEventListener(type, slot.listener);
-    slot.handler = next;
+    const handlers = this.#handlers as Record<K, StandardHandler<K> | undefined>;
+    const previous = handlers[type] ?? null;
+    if (previous === null && next !== null) this.addEventListener(type, Lifeline.#callHandler);
+    if (previous !== null && next === null) this.removeEventListener(type, Lifeline.#callHandler);
+    handlers[type] = next;
   }
+
+  /**
+   * The listener behind the `on<type>` attributes of every Lifeline: EventTarget calls it with the
+   * Lifeline as `this`, so an attribute needs no closure of its own.
+   */
+  static readonly #callHandler = function (this: Lifeline, event: Event): void {
+    const handler = this.#handlers[event.type as keyof StandardEventMap] as
+      | ((this: Lifeline, event: Event) => unknown)
+      | null
+      | undefined;
+    handler?.call(this, event);
+  };
 
   #setUrl(url: URL): void {
     this.#url = url.href;
