@@ -46,7 +46,8 @@ const CALLBACK_BYTES = 16 * 1024;
  */
 export class Outbound {
   readonly #options: OutboundOptions;
-  readonly #queue: OutboundQueue;
+  // made when the first message has to wait: a connection that only ever sends at once has none
+  #queue: OutboundQueue | null = null;
   // created on first use, like the write callback below: an idle connection has neither
   #sticky: Map<string, QueuedMessage> | null = null;
   #socket: WebSocketLike | null = null;
@@ -61,14 +62,16 @@ export class Outbound {
 
   constructor(options: OutboundOptions) {
     this.#options = options;
-    this.#queue = new OutboundQueue(options.queue, (message, reason) =>
-      options.onDrop(message.value, reason),
-    );
   }
 
   /** Bytes queued here, not yet handed to a socket. */
   get queuedBytes(): number {
-    return this.#queue.bytes;
+    return this.#queue?.bytes ?? 0;
+  }
+
+  /** Messages queued. */
+  get #queued(): number {
+    return this.#queue?.length ?? 0;
   }
 
   /**
@@ -84,7 +87,7 @@ export class Outbound {
     // on every path, not only when queued, so whether a message fits never depends on timing
     if (bytes > this.#options.queue.maxBytes) return this.#drop(value, 'too-big');
     // the common case allocates nothing: no options, nothing queued, room in the socket
-    if (options === undefined && this.#queue.length === 0 && this.#isWritable()) {
+    if (options === undefined && this.#queued === 0 && this.#isWritable()) {
       this.#write(data, bytes);
       return true;
     }
@@ -103,16 +106,20 @@ export class Outbound {
     let isTaken = true;
     // while disconnected, a sticky message waits for the replay after the next open, not in the queue
     if (this.#socket !== null || sticky === undefined) {
-      if (this.#queue.length === 0 && this.#isWritable()) {
+      if (this.#queued === 0 && this.#isWritable()) {
         this.#write(data, bytes);
       } else if (volatile) {
         return this.#drop(value, 'volatile');
       } else {
-        const result = this.#queue.push(message);
+        this.#queue ??= new OutboundQueue(this.#options.queue, (queued, reason) =>
+          this.#options.onDrop(queued.value, reason),
+        );
+        const queue = this.#queue;
+        const result = queue.push(message);
         if (result === 'full') {
           throw new LifelineError(
             'ERR_QUEUE_FULL',
-            `the outbound queue is full (${this.#queue.length} messages, ${this.#queue.bytes} bytes) and overflow is 'reject'`,
+            `the outbound queue is full (${queue.length} messages, ${queue.bytes} bytes) and overflow is 'reject'`,
           );
         }
         isTaken = result === 'queued';
@@ -151,7 +158,7 @@ export class Outbound {
     const sticky = this.#sticky;
     if (socket === null) {
       // queued copies of sticky messages would go twice: the replay sends the newest of each key
-      if (sticky?.size) this.#queue.removeSticky(sticky);
+      if (sticky?.size) this.#queue?.removeSticky(sticky);
     } else if (sticky !== null) {
       for (const message of sticky.values()) this.#write(message.data, message.bytes);
     }
@@ -160,10 +167,13 @@ export class Outbound {
 
   /** Drops what expired, then writes queued messages in order while the socket stays writable. */
   flush(): void {
-    if (this.#queue.nextExpiry < Infinity) this.#queue.dropExpired(this.#options.timers.now());
-    while (this.#queue.length > 0 && this.#isWritable()) {
-      const message = this.#queue.shift() as QueuedMessage;
-      this.#write(message.data, message.bytes);
+    const queue = this.#queue;
+    if (queue !== null) {
+      if (queue.nextExpiry < Infinity) queue.dropExpired(this.#options.timers.now());
+      while (queue.length > 0 && this.#isWritable()) {
+        const message = queue.shift() as QueuedMessage;
+        this.#write(message.data, message.bytes);
+      }
     }
     this.#scheduleExpiry();
     this.#settle();
@@ -189,14 +199,14 @@ export class Outbound {
 
   /** Empties the queue into the caller's hands, in order, without `drop` events. */
   takeQueued(): unknown[] {
-    const taken = this.#queue.takeAll().map((message) => message.value);
+    const taken = (this.#queue?.takeAll() ?? []).map((message) => message.value);
     this.flush();
     return taken;
   }
 
   /** Empties the queue, reporting each message as dropped for `reason`. */
   dropQueued(reason: DropReason): void {
-    this.#queue.dropAll(reason);
+    this.#queue?.dropAll(reason);
     this.flush();
   }
 
@@ -221,7 +231,7 @@ export class Outbound {
       socket.sendWithCallback &&
       (bytes >= CALLBACK_BYTES ||
         socket.bufferedAmount + bytes > this.#options.highWaterMark ||
-        this.#queue.length > 0 ||
+        this.#queued > 0 ||
         this.#waiters.length > 0)
     ) {
       this.#inFlight++;
@@ -237,12 +247,12 @@ export class Outbound {
     return () => {
       if (socket !== this.#socket) return;
       this.#inFlight--;
-      if (this.#queue.length > 0 || this.#waiters.length > 0) this.flush();
+      if (this.#queued > 0 || this.#waiters.length > 0) this.flush();
     };
   }
 
   #isDrained(limit: number): boolean {
-    return this.#queue.length === 0 && (this.#socket?.bufferedAmount ?? 0) <= limit;
+    return this.#queued === 0 && (this.#socket?.bufferedAmount ?? 0) <= limit;
   }
 
   #settle(): void {
@@ -256,7 +266,7 @@ export class Outbound {
 
   /** One timer at the earliest expiry, so an expired message is reported when it expires, not at the next flush. */
   #scheduleExpiry(): void {
-    const at = this.#queue.nextExpiry;
+    const at = this.#queue?.nextExpiry ?? Infinity;
     if (at === this.#expiryAt) return;
     const timers = this.#options.timers;
     if (this.#expiry !== null) timers.clearTimeout(this.#expiry);
@@ -278,7 +288,7 @@ export class Outbound {
   #watchDrain(): void {
     const socket = this.#socket;
     if (socket === null || this.#poll !== null || (socket.sendWithCallback && this.#inFlight > 0)) return;
-    if (this.#queue.length === 0 && this.#waiters.length === 0) {
+    if (this.#queued === 0 && this.#waiters.length === 0) {
       this.#pollDelay = 1;
       return;
     }
