@@ -93,6 +93,13 @@ class Heartbeat implements HeartbeatMonitor {
   /** When the timer is due; a send after this means the timer is late (throttled or a stalled loop). */
   #due = Number.POSITIVE_INFINITY;
   #lastFrame = 0;
+  /** Frames arrived whose time is not read yet: the clock is read once per burst, not once per frame. */
+  #isStampDue = false;
+  readonly #stamp = (): void => {
+    if (!this.#isStampDue) return;
+    this.#isStampDue = false;
+    this.#lastFrame = this.#context.timers.now();
+  };
   /** The outstanding ping's send time and timeout; null when none is outstanding. */
   #ping: { sentAt: number; timeout: number } | null = null;
 
@@ -131,7 +138,8 @@ class Heartbeat implements HeartbeatMonitor {
     this.#socket = socket;
     // pings and pongs are frames too; the platform reports them where it can see them (ws)
     socket.onpong = socket.onping = () => this.#alive();
-    this.#alive();
+    this.#isStampDue = false;
+    this.#lastFrame = this.#context.timers.now();
     this.#tick();
   }
 
@@ -162,16 +170,23 @@ class Heartbeat implements HeartbeatMonitor {
     this.#sendPing(timeout);
   }
 
-  // the timer is re-armed once per answered ping, not per frame (that would cost a timer per message);
-  // otherwise it re-arms itself from the newest frame's time when it fires
+  // The timer is re-armed once per answered ping, not per frame (that would cost a timer per message);
+  // otherwise it re-arms itself from the newest frame's time when it fires. The frames of one read come
+  // in one synchronous burst, so their time is read once, in a microtask after it (#tick stamps first).
   #alive(): void {
-    this.#lastFrame = this.#context.timers.now();
-    if (this.#ping === null) return;
-    this.#ping = null;
-    if (this.#socket !== null) this.#arm(this.#lastFrame + this.#interval);
+    if (this.#ping !== null) {
+      this.#ping = null;
+      this.#isStampDue = false;
+      this.#lastFrame = this.#context.timers.now();
+      if (this.#socket !== null) this.#arm(this.#lastFrame + this.#interval);
+    } else if (!this.#isStampDue) {
+      this.#isStampDue = true;
+      queueMicrotask(this.#stamp);
+    }
   }
 
   #tick(): void {
+    this.#stamp();
     const now = this.#context.timers.now();
     const ping = this.#ping;
     if (ping !== null) {

@@ -188,6 +188,33 @@ describe('deadlines on the clock', () => {
     expect(line.takeQueued()).toEqual(['third']);
   });
 
+  test('frames that arrive after a stall count before a send in the same burst checks the deadline', async () => {
+    const { timers, advance } = stalledTimers();
+    const net = new FakeNetwork();
+    const line = new Lifeline('ws://fake', {
+      WebSocket: net.WebSocket,
+      createHeartbeat,
+      heartbeat: { mode: 'passive', interval: 100, timeout: 50 },
+      timers,
+    });
+    onTestFinished(() => line.close());
+    const errors: LifelineError[] = [];
+    line.on('error', (error) => errors.push(error));
+    const socket = await net.nextSocket();
+    socket.open();
+    await vi.advanceTimersByTimeAsync(0);
+
+    advance(1000); // the loop was stalled far past the deadline; what it held now arrives at once
+    socket.receive('"late but alive"');
+    line.send('reply'); // in the same burst: the frame's time is read before the deadline is
+
+    expect(errors).toEqual([]);
+    expect(socket.sent).toEqual(['reply']);
+    advance(150);
+    line.send('later');
+    expect(errors.map((error) => error.code)).toEqual(['ERR_HEARTBEAT_TIMEOUT']);
+  });
+
   test('timeoutScale stretches the timeout while it says so', async () => {
     const { socket, errors } = await openLine({ ...messageMode, timeoutScale: () => 2 });
     await vi.advanceTimersByTimeAsync(100);
