@@ -983,7 +983,12 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
 
   /** The one place decoded, schema-checked messages leave core. */
   #deliver(message: TMessage): void {
-    this.#emit('message', message);
+    // the per-message path: no rest array and spread call, as #emit has
+    try {
+      this.#emitter?.emit('message', message);
+    } catch (error) {
+      reportListenerError(error);
+    }
   }
 
   #onSocketError(connection: Connection, event: { error?: unknown; message?: string }): void {
@@ -1192,12 +1197,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     try {
       this.#emitter?.emit(event, ...args);
     } catch (error) {
-      // eventemitter3 lets a listener's exception through, which would leave a transition half done (an
-      // open socket in a 'closed' Lifeline). Report it as EventTarget reports a throwing listener: out of
-      // band, as an uncaught error, while Lifeline carries on.
-      queueMicrotask(() => {
-        throw error;
-      });
+      reportListenerError(error);
     }
   }
 
@@ -1272,6 +1272,17 @@ async function resolve<T>(
   return typeof provider === 'function'
     ? (provider as (context: AttemptContext) => T | Promise<T>)(context)
     : provider;
+}
+
+/**
+ * eventemitter3 lets a listener's exception through, which would leave a transition half done (an open
+ * socket in a 'closed' Lifeline). It is reported as EventTarget reports a throwing listener: out of band,
+ * as an uncaught error, while Lifeline carries on.
+ */
+function reportListenerError(error: unknown): void {
+  queueMicrotask(() => {
+    throw error;
+  });
 }
 
 /** Starts the closing handshake; a socket paused for a slow consumer reads again, or it would never see the reply. */

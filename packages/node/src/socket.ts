@@ -52,7 +52,8 @@ export class NodeSocket extends WebSocket implements WebSocketLike {
         const [data, isBinary] = args as [Buffer, boolean];
         // ws converts binary frames per binaryType already; a text frame is a Buffer of its UTF-8 bytes
         if (handler !== null) handler(isBinary ? { data } : { data: String(data), size: data.length });
-        break;
+        // the per-frame path: emitting to no listener still costs an argument array and a lookup
+        return this.listenerCount(event) > 0 ? super.emit(event, ...args) : handler !== null;
       }
       case 'pong':
         this.onpong?.();
