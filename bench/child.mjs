@@ -44,7 +44,8 @@ export class Child {
     this.#process.stderr.on('data', (chunk) => {
       this.#stderr = (this.#stderr + chunk).slice(-4000);
     });
-    this.#process.on('exit', (code, signal) => {
+    // 'close', not 'exit': at 'exit' the child's last line may still be in its stdout pipe, unread
+    this.#process.on('close', (code, signal) => {
       this.#exited = true;
       live.delete(this);
       const error = new Error(`${script} exited (${signal ?? code}) without output\n${this.#stderr}`);
