@@ -158,19 +158,7 @@ describe('deadlines on the clock', () => {
 
   test('a send finds a dead connection whose timers never fired, and the message is queued instead', async () => {
     const { timers, advance } = stalledTimers();
-    const net = new FakeNetwork();
-    const line = new Lifeline('ws://fake', {
-      WebSocket: net.WebSocket,
-      createHeartbeat,
-      heartbeat: messageMode,
-      timers,
-    });
-    onTestFinished(() => line.close());
-    const errors: LifelineError[] = [];
-    line.on('error', (error) => errors.push(error));
-    const socket = await net.nextSocket();
-    socket.open();
-    await vi.advanceTimersByTimeAsync(0);
+    const { line, socket, errors } = await openLine(messageMode, { timers });
 
     advance(100);
     line.send('first'); // the ping is overdue: it goes out now, before the message
@@ -190,19 +178,10 @@ describe('deadlines on the clock', () => {
 
   test('frames that arrive after a stall count before a send in the same burst checks the deadline', async () => {
     const { timers, advance } = stalledTimers();
-    const net = new FakeNetwork();
-    const line = new Lifeline('ws://fake', {
-      WebSocket: net.WebSocket,
-      createHeartbeat,
-      heartbeat: { mode: 'passive', interval: 100, timeout: 50 },
-      timers,
-    });
-    onTestFinished(() => line.close());
-    const errors: LifelineError[] = [];
-    line.on('error', (error) => errors.push(error));
-    const socket = await net.nextSocket();
-    socket.open();
-    await vi.advanceTimersByTimeAsync(0);
+    const { line, socket, errors } = await openLine(
+      { mode: 'passive', interval: 100, timeout: 50 },
+      { timers },
+    );
 
     advance(1000); // the loop was stalled far past the deadline; what it held now arrives at once
     socket.receive('"late but alive"');
