@@ -96,9 +96,7 @@ class Heartbeat implements HeartbeatMonitor {
   /** Frames arrived whose time is not read yet: the clock is read once per burst, not once per frame. */
   #isStampDue = false;
   readonly #stamp = (): void => {
-    if (!this.#isStampDue) return;
-    this.#isStampDue = false;
-    this.#lastFrame = this.#context.timers.now();
+    if (this.#isStampDue) this.#heardNow();
   };
   /** The outstanding ping's send time and timeout; null when none is outstanding. */
   #ping: { sentAt: number; timeout: number } | null = null;
@@ -138,8 +136,7 @@ class Heartbeat implements HeartbeatMonitor {
     this.#socket = socket;
     // pings and pongs are frames too; the platform reports them where it can see them (ws)
     socket.onpong = socket.onping = () => this.#alive();
-    this.#isStampDue = false;
-    this.#lastFrame = this.#context.timers.now();
+    this.#heardNow();
     this.#tick();
   }
 
@@ -176,13 +173,17 @@ class Heartbeat implements HeartbeatMonitor {
   #alive(): void {
     if (this.#ping !== null) {
       this.#ping = null;
-      this.#isStampDue = false;
-      this.#lastFrame = this.#context.timers.now();
+      this.#heardNow();
       if (this.#socket !== null) this.#arm(this.#lastFrame + this.#interval);
     } else if (!this.#isStampDue) {
       this.#isStampDue = true;
       queueMicrotask(this.#stamp);
     }
+  }
+
+  #heardNow(): void {
+    this.#isStampDue = false;
+    this.#lastFrame = this.#context.timers.now();
   }
 
   #tick(): void {
