@@ -44,7 +44,7 @@ async function main() {
     });
     await line.opened();
 
-    const elapsed = { lifeline: 0n, ws: 0n };
+    const elapsed = { lifeline: [], ws: [] };
     const sends = {
       lifeline: () => {
         for (let i = 0; i < BATCH; i++) line.send(PAYLOAD);
@@ -57,20 +57,27 @@ async function main() {
       for (const who of round % 2 ? ['lifeline', 'ws'] : ['ws', 'lifeline']) {
         const started = process.hrtime.bigint();
         sends[who]();
-        elapsed[who] += process.hrtime.bigint() - started;
+        elapsed[who].push(Number(process.hrtime.bigint() - started) / BATCH);
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
-    const perSend = (who) => Number(elapsed[who]) / (ROUNDS * BATCH);
-    const [lifeline, ws] = [perSend('lifeline'), perSend('ws')];
+    // medians, and the median of the per-round ratios: a round that the machine interrupted (another
+    // process, a GC, a slow syscall) moves a sum a lot and a median little
+    const [lifeline, ws] = [median(elapsed.lifeline), median(elapsed.ws)];
+    const ratio = median(elapsed.lifeline.map((ns, round) => ns / elapsed.ws[round]));
     console.log(
       `node ${process.version}, ${ROUNDS * BATCH} sends of ${PAYLOAD.length} B each way, heartbeat ${heartbeat.heartbeat === false ? 'off' : 'on'}`,
     );
     console.log(
-      `line.send() ${lifeline.toFixed(0)} ns, ws send() ${ws.toFixed(0)} ns: +${(lifeline - ws).toFixed(0)} ns (${((lifeline / ws - 1) * 100).toFixed(1)}%)`,
+      `median per send: line.send() ${lifeline.toFixed(0)} ns, ws send() ${ws.toFixed(0)} ns; median ratio per round ${ratio.toFixed(3)} (${((ratio - 1) * 100).toFixed(1)}%)`,
     );
     line.close();
   } finally {
     child.stdin.end();
   }
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }
