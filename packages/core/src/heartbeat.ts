@@ -50,7 +50,7 @@ export interface HeartbeatMonitor {
   stop(): void;
   /** Records an inbound message as life; true when it is a heartbeat reply the application must not see. */
   onMessage(data: unknown): boolean;
-  /** Checks the deadlines against the clock now; the Lifeline calls it on every send. */
+  /** Checks the deadlines against the clock, once per synchronous run of calls; the Lifeline calls it on every send. */
   check(): void;
   /** Pings now and expects an answer within `timeout` ms (default: the configured timeout). */
   probe(timeout?: number): void;
@@ -97,6 +97,15 @@ class Heartbeat implements HeartbeatMonitor {
   #isStampDue = false;
   readonly #stamp = (): void => {
     if (this.#isStampDue) this.#heardNow();
+  };
+  /**
+   * A send in this synchronous run has checked the clock already. The sends of one run share that one
+   * reading, as the frames of one read do: no timer or frame can arrive in between, so only the run's
+   * own duration could pass a deadline, and the first send of the next run sees it.
+   */
+  #isChecked = false;
+  readonly #endRun = (): void => {
+    this.#isChecked = false;
   };
   /** The outstanding ping's send time and timeout; null when none is outstanding. */
   #ping: { sentAt: number; timeout: number } | null = null;
@@ -158,7 +167,10 @@ class Heartbeat implements HeartbeatMonitor {
   }
 
   check(): void {
-    if (this.#socket !== null && this.#context.timers.now() >= this.#due) this.#tick();
+    if (this.#socket === null || this.#isChecked) return;
+    this.#isChecked = true;
+    queueMicrotask(this.#endRun);
+    if (this.#context.timers.now() >= this.#due) this.#tick();
   }
 
   probe(timeout = this.#timeout): void {

@@ -155,6 +155,8 @@ describe('deadlines on the clock', () => {
     const timers: Timers = { setTimeout: () => 0, clearTimeout: () => {}, now: () => now };
     return { timers, advance: (ms: number) => (now += ms) };
   }
+  /** Ends the synchronous run: the sends of one run share one reading of the clock. */
+  const endOfRun = () => Promise.resolve();
 
   test('a send finds a dead connection whose timers never fired, and the message is queued instead', async () => {
     const { timers, advance } = stalledTimers();
@@ -163,9 +165,11 @@ describe('deadlines on the clock', () => {
     advance(100);
     line.send('first'); // the ping is overdue: it goes out now, before the message
     expect(socket.sent).toEqual(['ping', 'first']);
+    await endOfRun();
     advance(49);
     line.send('second');
     expect(errors).toEqual([]);
+    await endOfRun();
     advance(1);
     line.send('third'); // the ping's deadline passed: the socket is dead, the message waits for the next one
     await vi.advanceTimersByTimeAsync(0); // the attempt loop reports the failure a few promise turns later
@@ -189,9 +193,25 @@ describe('deadlines on the clock', () => {
 
     expect(errors).toEqual([]);
     expect(socket.sent).toEqual(['reply']);
+    await endOfRun();
     advance(150);
     line.send('later');
     expect(errors.map((error) => error.code)).toEqual(['ERR_HEARTBEAT_TIMEOUT']);
+  });
+
+  test('the sends of one synchronous run share one reading of the clock; the next run reads it again', async () => {
+    const { timers, advance } = stalledTimers();
+    const { line, socket, errors } = await openLine(messageMode, { timers });
+
+    line.send('first');
+    advance(100); // the ping falls due during the run, which no timer or frame can interrupt
+    line.send('second');
+    expect(socket.sent).toEqual(['first', 'second']);
+
+    await endOfRun();
+    line.send('third'); // the next run's first send sees it
+    expect(socket.sent).toEqual(['first', 'second', 'ping', 'third']);
+    expect(errors).toEqual([]);
   });
 
   test('timeoutScale stretches the timeout while it says so', async () => {
