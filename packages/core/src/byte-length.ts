@@ -4,8 +4,8 @@ import type { BinaryData, Outgoing } from './ports.js';
  * Size in bytes of what goes on the wire for `data`: UTF-8 bytes for a string (what the frame carries,
  * not the UTF-16 `.length` peers count), byte length for binary data.
  */
-export function byteLength(data: Outgoing): number {
-  if (typeof data === 'string') return utf8Length(data);
+export function byteLength(data: Outgoing, countText: (text: string) => number = utf8Length): number {
+  if (typeof data === 'string') return countText(data);
   if (isBlob(data)) return data.size;
   return data.byteLength;
 }

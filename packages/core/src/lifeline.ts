@@ -1,6 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import { backoffDelay } from './backoff.js';
-import { isBlob, utf8Length } from './byte-length.js';
+import { byteLength, utf8Length } from './byte-length.js';
 import { type CloseInfo, classify, type Decision } from './classify.js';
 import { type Codec, jsonCodec, toFrame } from './codec.js';
 import { Inbound, inbounds } from './decode.js';
@@ -136,12 +136,16 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
   readonly #policy: ReconnectOptions;
   readonly #timers: Timers;
   readonly #codec: Codec;
+  readonly #utf8Length: (text: string) => number;
   readonly #inbound: Inbound;
   readonly #outbound: Outbound;
   readonly #heartbeat: HeartbeatMonitor | null = null;
   #requester: Requester<object, unknown> | null = null;
 
   #state: ConnectionState;
+  // closing or closed, kept apart for send(): the state objects differ in shape per phase, which makes
+  // reading their `phase` there a slow (megamorphic) property load
+  #isClosed = false;
   #connection: Connection | null = null;
   #url = '';
   #origin = '';
@@ -170,9 +174,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     attempts: 0,
     connects: 0,
     messagesIn: 0,
-    messagesOut: 0,
     bytesIn: 0,
-    bytesOut: 0,
     lastClose: null as CloseInfo | null,
     lastError: null as LifelineError | null,
   };
@@ -199,6 +201,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     this.#policy = { ...defaults.reconnect, ...options.reconnect };
     this.#timers = options.timers ?? defaultTimers;
     this.#codec = options.codec ?? jsonCodec;
+    this.#utf8Length = options.utf8Length ?? utf8Length;
     this.#inbound = new Inbound({
       codec: this.#codec,
       schema: options.schema,
@@ -223,10 +226,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
       lowWaterMark: options.lowWaterMark ?? defaults.lowWaterMark,
       timers: this.#timers,
       onDrop: (data, reason) => this.#emit('drop', { data, reason }),
-      onWrite: (bytes) => {
-        this.#stats.messagesOut++;
-        this.#stats.bytesOut += bytes;
-      },
+      utf8Length: this.#utf8Length,
     });
 
     if (options.heartbeat) {
@@ -293,7 +293,8 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
   get stats(): LifelineStats {
     const connection = this.#connection;
     const uptime = this.#state.phase === 'open' && connection ? this.#timers.now() - connection.openedAt : 0;
-    return { ...this.#stats, uptime };
+    const { messagesOut, bytesOut } = this.#outbound;
+    return { ...this.#stats, messagesOut, bytesOut, uptime };
   }
 
   // ---- the standard methods ----
@@ -308,11 +309,11 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
    * @see https://websockets.spec.whatwg.org/#dom-websocket-send
    */
   send(data: TSend | Outgoing, options?: SendOptions): boolean {
-    const frame = toFrame(data, this.#codec, this.#options.sendSchema);
+    // text goes as it is: the common case reads no options
+    const frame = typeof data === 'string' ? data : toFrame(data, this.#codec, this.#options.sendSchema);
     // the clock, not only a timer, says when a connection is dead: a stalled loop must not send into it
     this.#heartbeat?.check();
-    const closed = this.#state.phase === 'closing' || this.#state.phase === 'closed';
-    return this.#outbound.send(data, frame, options, closed);
+    return this.#outbound.send(data, frame, options, this.#isClosed);
   }
 
   /**
@@ -967,7 +968,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
   #onSocketMessage(connection: Connection, data: unknown, size: number | undefined): void {
     if (connection !== this.#connection) return;
     this.#stats.messagesIn++;
-    this.#stats.bytesIn += size ?? sizeOf(data);
+    this.#stats.bytesIn += size ?? byteLength(data as Outgoing, this.#utf8Length);
     if (this.#heartbeat?.onMessage(data)) return;
     if (this.#listenedTypes & TYPE_BITS.message)
       this.#dispatch('message', () => new LifelineMessageEvent(data, this.#origin));
@@ -1180,6 +1181,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     const previous = this.#state;
     assertTransition(previous.phase, next.phase);
     this.#state = next;
+    this.#isClosed = next.phase === 'closing' || next.phase === 'closed';
     this.#emit('state', next, previous);
   }
 
@@ -1259,6 +1261,11 @@ function checkOptions(policy: ReconnectOptions, options: AnyLifelineOptions): vo
   if (options.inboundHighWaterMark !== undefined) {
     checkDuration('inboundHighWaterMark', options.inboundHighWaterMark, { allowInfinity: true });
   }
+  if (options.utf8Length !== undefined && typeof options.utf8Length !== 'function') {
+    throw new TypeError(
+      `Lifeline: option 'utf8Length' must be a function, got ${String(options.utf8Length)}`,
+    );
+  }
   // line.request() makes its requester on first use; a bad setting should not wait until then
   if (options.request?.timeout !== undefined) {
     checkDuration('request.timeout', options.request.timeout, { allowInfinity: true });
@@ -1300,11 +1307,4 @@ function clearConnectTimer(connection: Connection, timers: Timers): void {
 function wrapError(code: LifelineErrorCode, cause: unknown, message?: string): LifelineError {
   const detail = cause instanceof Error ? cause.message : String(cause);
   return new LifelineError(code, message ? `${message}: ${detail}` : detail, { cause });
-}
-
-/** Size of a received frame: UTF-8 bytes for text. */
-function sizeOf(data: unknown): number {
-  if (typeof data === 'string') return utf8Length(data);
-  if (isBlob(data)) return data.size;
-  return (data as { byteLength?: number }).byteLength ?? 0;
 }

@@ -97,6 +97,12 @@ export interface LifelineOptions<TMessage = unknown, TSend = unknown, TKey exten
   readonly socketOptions?: Provider<Record<string, unknown> | undefined>;
   /** Binary types the platform accepts besides the standard `'blob'` and `'arraybuffer'`. */
   readonly extraBinaryTypes?: readonly string[];
+  /**
+   * Counts the UTF-8 bytes of a string, for the queue's bounds and the stats; runs on every send.
+   * Platform packages pass a native one (`@lifeline/node`: `Buffer.byteLength`).
+   * @default a portable count, in JavaScript
+   */
+  readonly utf8Length?: (text: string) => number;
   /** Base for relative URLs (browsers: the document's URL). */
   readonly baseURL?: string;
   /** Clock and timers. @default the global ones, looked up at call time */

@@ -24,7 +24,8 @@ export interface OutboundOptions {
   readonly lowWaterMark: number;
   readonly timers: Timers;
   readonly onDrop: (value: unknown, reason: DropReason) => void;
-  readonly onWrite: (bytes: number) => void;
+  /** Counts the UTF-8 bytes of text. */
+  readonly utf8Length: (text: string) => number;
 }
 
 interface Waiter {
@@ -45,7 +46,14 @@ const CALLBACK_BYTES = 16 * 1024;
  * queues otherwise, and flushes in order as the socket drains. Nothing is dropped without `onDrop`.
  */
 export class Outbound {
+  /** Messages and bytes (UTF-8 for text) handed to sockets, for the Lifeline's stats. */
+  messagesOut = 0;
+  bytesOut = 0;
   readonly #options: OutboundOptions;
+  // read on every send: kept here rather than one object further away
+  readonly #highWaterMark: number;
+  readonly #maxBytes: number;
+  readonly #utf8Length: (text: string) => number;
   // made when the first message has to wait: a connection that only ever sends at once has none
   #queue: OutboundQueue | null = null;
   // created on first use, like the write callback below: an idle connection has neither
@@ -62,6 +70,9 @@ export class Outbound {
 
   constructor(options: OutboundOptions) {
     this.#options = options;
+    this.#highWaterMark = options.highWaterMark;
+    this.#maxBytes = options.queue.maxBytes;
+    this.#utf8Length = options.utf8Length;
   }
 
   /** Bytes queued here, not yet handed to a socket. */
@@ -83,13 +94,17 @@ export class Outbound {
   send(value: unknown, data: Outgoing, options: SendOptions | undefined, isClosed: boolean): boolean {
     // checked before the socket: a socket that is closing would swallow the message without a word
     if (isClosed) return this.#drop(value, 'closed');
-    const bytes = byteLength(data);
+    const bytes = byteLength(data, this.#utf8Length);
     // on every path, not only when queued, so whether a message fits never depends on timing
-    if (bytes > this.#options.queue.maxBytes) return this.#drop(value, 'too-big');
-    // the common case allocates nothing: no options, nothing queued, room in the socket
-    if (options === undefined && this.#queued === 0 && this.#isWritable()) {
-      this.#write(data, bytes);
-      return true;
+    if (bytes > this.#maxBytes) return this.#drop(value, 'too-big');
+    // the common case allocates nothing and reads the socket once: no options, nothing queued, room
+    const socket = this.#socket;
+    if (options === undefined && socket !== null && this.#queued === 0 && socket.readyState === 1) {
+      const buffered = socket.bufferedAmount;
+      if (buffered <= this.#highWaterMark) {
+        this.#writeTo(socket, data, bytes, buffered);
+        return true;
+      }
     }
     const { ttl, volatile, sticky } = options ?? {};
     if (ttl !== undefined) checkDuration('ttl', ttl);
@@ -137,7 +152,8 @@ export class Outbound {
 
   /** Sends at once, ahead of the queue (the `handshake` hook's `send`); `socket` may not be attached yet. */
   sendDirect(socket: WebSocketLike, data: Outgoing): void {
-    this.#options.onWrite(byteLength(data));
+    this.messagesOut++;
+    this.bytesOut += byteLength(data, this.#utf8Length);
     socket.send(data);
   }
 
@@ -218,19 +234,25 @@ export class Outbound {
   #isWritable(): boolean {
     const socket = this.#socket;
     // a socket that is no longer OPEN (the server began closing) queues: the next connection sends it
-    return socket !== null && socket.readyState === 1 && socket.bufferedAmount <= this.#options.highWaterMark;
+    return socket !== null && socket.readyState === 1 && socket.bufferedAmount <= this.#highWaterMark;
   }
 
   #write(data: Outgoing, bytes: number): void {
     const socket = this.#socket as WebSocketLike;
-    this.#options.onWrite(bytes);
+    this.#writeTo(socket, data, bytes, socket.bufferedAmount);
+  }
+
+  /** Writes to `socket`, which holds `buffered` bytes now. */
+  #writeTo(socket: WebSocketLike, data: Outgoing, bytes: number, buffered: number): void {
+    this.messagesOut++;
+    this.bytesOut += bytes;
     // the callback says when bytes left the process: the next chance to flush, with no polling. It costs
     // Node a tick, keeps the chunk alive until then and defeats write batching, so only writes that may
     // take the socket over the high-water mark, or that something waits for, ask for one
     if (
       socket.sendWithCallback &&
       (bytes >= CALLBACK_BYTES ||
-        socket.bufferedAmount + bytes > this.#options.highWaterMark ||
+        buffered + bytes > this.#highWaterMark ||
         this.#queued > 0 ||
         this.#waiters.length > 0)
     ) {

@@ -273,6 +273,33 @@ describe('the constructor', () => {
     );
   });
 
+  test('a utf8Length that is not a function is a TypeError naming the value', () => {
+    expect(() => fakeLine({ utf8Length: 'utf8' as never })).toThrow(
+      new TypeError("Lifeline: option 'utf8Length' must be a function, got utf8"),
+    );
+  });
+
+  test('utf8Length, where a platform has a native count, sizes text for the stats and the queue bounds', async () => {
+    const counted: string[] = [];
+    const utf8Length = (text: string) => {
+      counted.push(text);
+      return 100;
+    };
+    const { net, line } = fakeLine({ ...immediate, utf8Length, queue: { maxBytes: 150 } });
+    const drops: string[] = [];
+    line.on('drop', ({ reason }) => drops.push(reason));
+    const socket = await openNext(net, line);
+    line.send('a');
+    socket.receive('b');
+    expect(counted).toEqual(['a', 'b']);
+    expect(line.stats).toMatchObject({ bytesOut: 100, bytesIn: 100 });
+    line.close();
+    const { line: small } = fakeLine({ autoConnect: false, utf8Length, queue: { maxBytes: 99 } });
+    small.on('drop', ({ reason }) => drops.push(reason));
+    small.send('c');
+    expect(drops).toEqual(['too-big']);
+  });
+
   test('constants are on the class and on instances', () => {
     const { line } = fakeLine({ autoConnect: false });
     for (const [name, value] of Object.entries({ CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 })) {

@@ -43,6 +43,22 @@ describe('maxPayload', () => {
   });
 });
 
+describe('utf8Length', () => {
+  test("Node's native count sizes text in UTF-8 bytes, a lone surrogate as U+FFFD, as the wire carries it", async () => {
+    const server = await startServer();
+    const line = openLine(server.url, { queue: { maxBytes: 5 } });
+    const drops: unknown[] = [];
+    line.on('drop', ({ data, reason }) => drops.push([data, reason]));
+    const [socket] = await Promise.all([server.nextConnection(), eventMatching(line, 'open')]);
+    const received = new Promise<Buffer>((resolve) => socket.once('message', resolve));
+    line.send('é\ud800'); // 2 + 3 bytes
+    line.send('ééé'); // 6 bytes: over maxBytes
+    expect(line.stats.bytesOut).toBe((await received).length);
+    expect(line.stats.bytesOut).toBe(5);
+    expect(drops).toEqual([['ééé', 'too-big']]);
+  });
+});
+
 describe('perMessageDeflate', () => {
   test('off by default, even when the server offers it', async () => {
     const server = await startServer({ perMessageDeflate: true });
