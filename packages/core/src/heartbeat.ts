@@ -1,3 +1,4 @@
+import { afterRun } from './after-run.js';
 import { LifelineError } from './errors.js';
 import { checkDuration } from './options.js';
 import type { Outgoing, Timers, WebSocketConstructor, WebSocketLike } from './ports.js';
@@ -169,7 +170,7 @@ class Heartbeat implements HeartbeatMonitor {
   check(): void {
     if (this.#socket === null || this.#isChecked) return;
     this.#isChecked = true;
-    queueMicrotask(this.#endRun);
+    afterRun(this.#endRun);
     if (this.#context.timers.now() >= this.#due) this.#tick();
   }
 
@@ -189,7 +190,7 @@ class Heartbeat implements HeartbeatMonitor {
       if (this.#socket !== null) this.#arm(this.#lastFrame + this.#interval);
     } else if (!this.#isStampDue) {
       this.#isStampDue = true;
-      queueMicrotask(this.#stamp);
+      afterRun(this.#stamp);
     }
   }
 
