@@ -43,7 +43,7 @@ import {
   OPEN,
   toReadyState,
 } from './state.js';
-import { defaultTimers } from './timers.js';
+import { defaultTimers, timersOf } from './timers.js';
 
 /** One bit per standard event type: which ones have listeners is a number, not a `Set` per Lifeline. */
 const TYPE_BITS = { open: 1, message: 2, close: 4, error: 8 } as const satisfies Record<
@@ -200,6 +200,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     this.#options = options;
     this.#policy = { ...defaults.reconnect, ...options.reconnect };
     this.#timers = options.timers ?? defaultTimers;
+    if (options.timers) timersOf.set(this, options.timers);
     this.#codec = options.codec ?? jsonCodec;
     this.#utf8Length = options.utf8Length ?? utf8Length;
     this.#inbound = new Inbound({

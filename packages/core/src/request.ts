@@ -7,7 +7,7 @@ import { checkDuration } from './options.js';
 import type { DropReason } from './outbound-queue.js';
 import type { Outgoing } from './ports.js';
 import { formatIssues, type Issues } from './schema.js';
-import { defaultTimers } from './timers.js';
+import { defaultTimers, timersOf } from './timers.js';
 
 /** Options of a requester; durations in milliseconds. */
 export interface RequesterOptions<TResponse, TKey extends string> {
@@ -102,6 +102,8 @@ export function requester<
   options: RequesterOptions<TResponse, TKey> = {},
 ): Requester<RequestValue<SendType<TLine>, TKey>, TResponse> {
   const inbound = inbounds.get(line) as Inbound;
+  // the Lifeline's own clock and timers, so a `timers` option (a test's, a paused clock) governs timeouts too
+  const timers = timersOf.get(line) ?? defaultTimers;
   const key: string = options.key ?? 'id';
   const makeId = options.id ?? nextId;
   const defaultTimeout = options.timeout ?? 10_000;
@@ -173,7 +175,7 @@ export function requester<
   function settle(entry: Pending, ok: boolean, outcome: unknown): void {
     if (pending.get(entry.id) !== entry) return;
     pending.delete(entry.id);
-    if (entry.timer !== null) defaultTimers.clearTimeout(entry.timer);
+    if (entry.timer !== null) timers.clearTimeout(entry.timer);
     entry.stopAbort?.();
     if (pending.size === 0) {
       inbound.taps = inbound.taps.filter((each) => each !== tap);
@@ -212,7 +214,7 @@ export function requester<
       }
       pending.set(id, entry);
       if (timeout !== Number.POSITIVE_INFINITY) {
-        entry.timer = defaultTimers.setTimeout(() => {
+        entry.timer = timers.setTimeout(() => {
           settle(
             entry,
             false,
