@@ -1,4 +1,4 @@
-import { afterRun } from './after-run.js';
+import { afterRun, currentRun } from './after-run.js';
 import { LifelineError } from './errors.js';
 import { checkDuration } from './options.js';
 import type { Outgoing, Timers, WebSocketConstructor, WebSocketLike } from './ports.js';
@@ -100,14 +100,11 @@ class Heartbeat implements HeartbeatMonitor {
     if (this.#isStampDue) this.#heardNow();
   };
   /**
-   * A send in this synchronous run has checked the clock already. The sends of one run share that one
-   * reading, as the frames of one read do: no timer or frame can arrive in between, so only the run's
-   * own duration could pass a deadline, and the first send of the next run sees it.
+   * The run (`currentRun()`) whose first send checked the clock. The sends of one synchronous run share
+   * that one reading, as the frames of one read do: no timer or frame can arrive in between, so only the
+   * run's own duration could pass a deadline, and the first send of the next run sees it.
    */
-  #isChecked = false;
-  readonly #endRun = (): void => {
-    this.#isChecked = false;
-  };
+  #checkedRun = -1;
   /** The outstanding ping's send time and timeout; null when none is outstanding. */
   #ping: { sentAt: number; timeout: number } | null = null;
 
@@ -168,9 +165,10 @@ class Heartbeat implements HeartbeatMonitor {
   }
 
   check(): void {
-    if (this.#socket === null || this.#isChecked) return;
-    this.#isChecked = true;
-    afterRun(this.#endRun);
+    if (this.#socket === null) return;
+    const run = currentRun();
+    if (run === this.#checkedRun) return;
+    this.#checkedRun = run;
     if (this.#context.timers.now() >= this.#due) this.#tick();
   }
 

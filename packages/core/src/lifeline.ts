@@ -198,7 +198,8 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     this.#urlProvider = url;
     this.#protocolsProvider = protocols;
     this.#options = options;
-    this.#policy = { ...defaults.reconnect, ...options.reconnect };
+    // a Lifeline without settings of its own shares the defaults: a process may hold thousands
+    this.#policy = options.reconnect ? { ...defaults.reconnect, ...options.reconnect } : defaults.reconnect;
     this.#timers = options.timers ?? defaultTimers;
     if (options.timers) timersOf.set(this, options.timers);
     this.#codec = options.codec ?? jsonCodec;
@@ -220,7 +221,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     if (typeof url !== 'function') this.#setUrl(parseWebSocketUrl(url, options.baseURL));
     if (typeof protocols !== 'function') checkProtocols(protocols ?? undefined);
 
-    const queue: QueueOptions = { ...defaults.queue, ...options.queue };
+    const queue: QueueOptions = options.queue ? { ...defaults.queue, ...options.queue } : defaults.queue;
     this.#outbound = new Outbound({
       queue,
       highWaterMark: options.highWaterMark ?? defaults.highWaterMark,
