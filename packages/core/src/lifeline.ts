@@ -972,8 +972,9 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     this.#stats.messagesIn++;
     this.#stats.bytesIn += size ?? byteLength(data as Outgoing, this.#utf8Length);
     if (this.#heartbeat?.onMessage(data)) return;
+    // the per-frame path: no builder closure, as #dispatch takes
     if (this.#listenedTypes & TYPE_BITS.message)
-      this.#dispatch('message', () => new LifelineMessageEvent(data, this.#origin));
+      this.dispatchEvent(new LifelineMessageEvent(data, this.#origin));
     // decoding costs only where someone takes decoded values: raw drop-in use never parses. Requesters
     // listen to `drop`, so the emitter exists whenever the inbound path is active.
     const emitter = this.#emitter;

@@ -4,19 +4,34 @@
  * Node 20 has no global CloseEvent, so both classes are core's own, with the standard's fields.
  */
 
-/** A `message` event: `data` is a string, or binary data per `binaryType`. */
+/** What every WebSocket message event has for `ports`: the standard's frozen, empty array. */
+const NO_PORTS: readonly never[] = Object.freeze([]);
+
+/**
+ * A `message` event: `data` is a string, or binary data per `binaryType`. One is built per frame, so the
+ * fields a WebSocket never sets are getters on the prototype, as the standard's attributes are.
+ */
 export class LifelineMessageEvent<TData = unknown> extends Event {
   readonly data: TData;
   /** The serialisation of the URL's origin, e.g. `wss://example.com`. */
   readonly origin: string;
-  readonly lastEventId = '';
-  readonly source = null;
-  readonly ports: readonly never[] = [];
 
   constructor(data: TData, origin: string) {
     super('message');
     this.data = data;
     this.origin = origin;
+  }
+
+  get lastEventId(): string {
+    return '';
+  }
+
+  get source(): null {
+    return null;
+  }
+
+  get ports(): readonly never[] {
+    return NO_PORTS;
   }
 }
 

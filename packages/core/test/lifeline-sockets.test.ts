@@ -134,6 +134,9 @@ describe('standard events are built by core', () => {
       'ws://fake.test:8080',
       '',
     ]);
+    expect(received.source).toBeNull();
+    expect(received.ports).toEqual([]);
+    expect(Object.isFrozen(received.ports)).toBe(true);
     const close = new Promise<LifelineCloseEvent>((resolve) =>
       line.addEventListener('close', resolve, { once: true }),
     );
