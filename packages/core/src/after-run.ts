@@ -8,23 +8,3 @@ const settled = Promise.resolve();
 export function afterRun(callback: () => void): void {
   settled.then(callback);
 }
-
-let run = 0;
-let isEndScheduled = false;
-const endRun = (): void => {
-  run++;
-  isEndScheduled = false;
-};
-
-/**
- * A number that stays the same through the current synchronous run of code and changes once it ends:
- * work done once per run compares it, with no callback of its own per object (an idle connection
- * would carry that closure for its whole life).
- */
-export function currentRun(): number {
-  if (!isEndScheduled) {
-    isEndScheduled = true;
-    afterRun(endRun);
-  }
-  return run;
-}

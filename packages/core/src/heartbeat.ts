@@ -1,4 +1,4 @@
-import { afterRun, currentRun } from './after-run.js';
+import { afterRun } from './after-run.js';
 import { LifelineError } from './errors.js';
 import { checkDuration } from './options.js';
 import type { Outgoing, Timers, WebSocketConstructor, WebSocketLike } from './ports.js';
@@ -100,11 +100,18 @@ class Heartbeat implements HeartbeatMonitor {
     if (this.#isStampDue) this.#heardNow();
   };
   /**
-   * The run (`currentRun()`) whose first send checked the clock. The sends of one synchronous run share
-   * that one reading, as the frames of one read do: no timer or frame can arrive in between, so only the
-   * run's own duration could pass a deadline, and the first send of the next run sees it.
+   * A send in this synchronous run has read the clock already. The sends of one run share that one
+   * reading, as the frames of one read do: no timer or frame can arrive in between, so only the run's
+   * own duration could pass a deadline, and the first send of the next run sees it. A flag on the
+   * heartbeat itself: the per-send test touches nothing else.
    */
-  #checkedRun = -1;
+  #isChecked = false;
+  /** The heartbeats whose flag is set; one callback shared by all clears them when the run ends. */
+  static #checkedThisRun: Heartbeat[] = [];
+  static readonly #endRun = (): void => {
+    for (const heartbeat of Heartbeat.#checkedThisRun) heartbeat.#isChecked = false;
+    Heartbeat.#checkedThisRun = [];
+  };
   /** The outstanding ping's send time and timeout; null when none is outstanding. */
   #ping: { sentAt: number; timeout: number } | null = null;
 
@@ -165,10 +172,9 @@ class Heartbeat implements HeartbeatMonitor {
   }
 
   check(): void {
-    if (this.#socket === null) return;
-    const run = currentRun();
-    if (run === this.#checkedRun) return;
-    this.#checkedRun = run;
+    if (this.#socket === null || this.#isChecked) return;
+    this.#isChecked = true;
+    if (Heartbeat.#checkedThisRun.push(this) === 1) afterRun(Heartbeat.#endRun);
     if (this.#context.timers.now() >= this.#due) this.#tick();
   }
 

@@ -214,6 +214,19 @@ describe('deadlines on the clock', () => {
     expect(errors).toEqual([]);
   });
 
+  test('every Lifeline that sent in a run reads the clock again in the next', async () => {
+    const { timers, advance } = stalledTimers();
+    const lines = [await openLine(messageMode, { timers }), await openLine(messageMode, { timers })];
+
+    for (const { line } of lines) line.send('first');
+    advance(100);
+    for (const { line } of lines) line.send('second');
+    await endOfRun();
+    for (const { line } of lines) line.send('third');
+
+    for (const { socket } of lines) expect(socket.sent).toEqual(['first', 'second', 'ping', 'third']);
+  });
+
   test('timeoutScale stretches the timeout while it says so', async () => {
     const { socket, errors } = await openLine({ ...messageMode, timeoutScale: () => 2 });
     await vi.advanceTimersByTimeAsync(100);
