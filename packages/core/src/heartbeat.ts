@@ -172,7 +172,8 @@ class Heartbeat implements HeartbeatMonitor {
   }
 
   check(): void {
-    if (this.#socket === null || this.#isChecked) return;
+    // a frame heard in this run is life now: no deadline can have passed, and no clock need be read
+    if (this.#socket === null || this.#isChecked || this.#isStampDue) return;
     this.#isChecked = true;
     if (Heartbeat.#checkedThisRun.push(this) === 1) afterRun(Heartbeat.#endRun);
     if (this.#context.timers.now() >= this.#due) this.#tick();
