@@ -970,7 +970,9 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
   #onSocketMessage(connection: Connection, data: unknown, size: number | undefined): void {
     if (connection !== this.#connection) return;
     this.#stats.messagesIn++;
-    this.#stats.bytesIn += size ?? byteLength(data as Outgoing, this.#utf8Length);
+    // a frame is text or binary data, as send() takes; anything else a platform hands over counts as 0
+    // rather than making the total NaN
+    this.#stats.bytesIn += size ?? (byteLength(data as Outgoing, this.#utf8Length) || 0);
     if (this.#heartbeat?.onMessage(data)) return;
     // the per-frame path: no builder closure, as #dispatch takes
     if (this.#listenedTypes & TYPE_BITS.message)

@@ -240,6 +240,13 @@ describe('stats', () => {
   });
 });
 
+test('stats: a frame of a type no platform should deliver counts as 0 bytes, not NaN', async () => {
+  const { line, socket } = await openFakeLine(immediate);
+  socket.receive([new Uint8Array(2)]); // e.g. ws's 'fragments' binaryType, which core does not offer
+  socket.receive('ok');
+  expect(line.stats).toMatchObject({ messagesIn: 2, bytesIn: 2 });
+});
+
 describe('the constructor', () => {
   test('takes (url), (url, protocols), (url, protocols, options) and (url, options)', async () => {
     const net = { WebSocket: new FakeNetwork().WebSocket };
