@@ -97,12 +97,11 @@ export class Outbound {
     const bytes = byteLength(data, this.#utf8Length);
     // on every path, not only when queued, so whether a message fits never depends on timing
     if (bytes > this.#maxBytes) return this.#drop(value, 'too-big');
-    // the common case allocates nothing and reads the socket once: no options, nothing queued, room
-    const socket = this.#socket;
-    if (options === undefined && socket !== null && this.#queued === 0 && socket.readyState === 1) {
-      const buffered = socket.bufferedAmount;
-      if (buffered <= this.#highWaterMark) {
-        this.#writeTo(socket, data, bytes, buffered);
+    // the common case allocates nothing: no options, nothing queued, room in the socket
+    if (options === undefined && this.#queued === 0) {
+      const buffered = this.#writableAt();
+      if (buffered >= 0) {
+        this.#write(data, bytes, buffered);
         return true;
       }
     }
@@ -121,8 +120,9 @@ export class Outbound {
     let isTaken = true;
     // while disconnected, a sticky message waits for the replay after the next open, not in the queue
     if (this.#socket !== null || sticky === undefined) {
-      if (this.#queued === 0 && this.#isWritable()) {
-        this.#write(data, bytes);
+      const buffered = this.#queued === 0 ? this.#writableAt() : -1;
+      if (buffered >= 0) {
+        this.#write(data, bytes, buffered);
       } else if (volatile) {
         return this.#drop(value, 'volatile');
       } else {
@@ -176,7 +176,7 @@ export class Outbound {
       // queued copies of sticky messages would go twice: the replay sends the newest of each key
       if (sticky?.size) this.#queue?.removeSticky(sticky);
     } else if (sticky !== null) {
-      for (const message of sticky.values()) this.#write(message.data, message.bytes);
+      for (const message of sticky.values()) this.#write(message.data, message.bytes, socket.bufferedAmount);
     }
     this.flush();
   }
@@ -186,9 +186,11 @@ export class Outbound {
     const queue = this.#queue;
     if (queue !== null) {
       if (queue.nextExpiry < Infinity) queue.dropExpired(this.#options.timers.now());
-      while (queue.length > 0 && this.#isWritable()) {
+      while (queue.length > 0) {
+        const buffered = this.#writableAt();
+        if (buffered < 0) break;
         const message = queue.shift() as QueuedMessage;
-        this.#write(message.data, message.bytes);
+        this.#write(message.data, message.bytes, buffered);
       }
     }
     this.#scheduleExpiry();
@@ -231,19 +233,21 @@ export class Outbound {
     return false;
   }
 
-  #isWritable(): boolean {
+  /**
+   * The bytes the socket holds when it can take a message now (open, at or below the high-water mark), or
+   * -1 when it cannot: one read of `bufferedAmount` serves both the gate and the write.
+   */
+  #writableAt(): number {
     const socket = this.#socket;
     // a socket that is no longer OPEN (the server began closing) queues: the next connection sends it
-    return socket !== null && socket.readyState === 1 && socket.bufferedAmount <= this.#highWaterMark;
+    if (socket === null || socket.readyState !== 1) return -1;
+    const buffered = socket.bufferedAmount;
+    return buffered <= this.#highWaterMark ? buffered : -1;
   }
 
-  #write(data: Outgoing, bytes: number): void {
+  /** Writes to the attached socket, which holds `buffered` bytes now. */
+  #write(data: Outgoing, bytes: number, buffered: number): void {
     const socket = this.#socket as WebSocketLike;
-    this.#writeTo(socket, data, bytes, socket.bufferedAmount);
-  }
-
-  /** Writes to `socket`, which holds `buffered` bytes now. */
-  #writeTo(socket: WebSocketLike, data: Outgoing, bytes: number, buffered: number): void {
     this.messagesOut++;
     this.bytesOut += bytes;
     // the callback says when bytes left the process: the next chance to flush, with no polling. It costs
