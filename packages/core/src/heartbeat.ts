@@ -96,9 +96,6 @@ class Heartbeat implements HeartbeatMonitor {
   #lastFrame = 0;
   /** Frames arrived whose time is not read yet: the clock is read once per burst, not once per frame. */
   #isStampDue = false;
-  readonly #stamp = (): void => {
-    if (this.#isStampDue) this.#heardNow();
-  };
   /**
    * A send in this synchronous run has read the clock already. The sends of one run share that one
    * reading, as the frames of one read do: no timer or frame can arrive in between, so only the run's
@@ -106,11 +103,18 @@ class Heartbeat implements HeartbeatMonitor {
    * heartbeat itself: the per-send test touches nothing else.
    */
   #isChecked = false;
-  /** The heartbeats whose flag is set; one callback shared by all clears them when the run ends. */
-  static #checkedThisRun: Heartbeat[] = [];
+  /**
+   * Heartbeats with once-per-run work to finish (a stamp due, a check to forget). One callback shared by
+   * all finishes it when the run ends, so no heartbeat carries a callback of its own.
+   */
+  static #pending: Heartbeat[] = [];
   static readonly #endRun = (): void => {
-    for (const heartbeat of Heartbeat.#checkedThisRun) heartbeat.#isChecked = false;
-    Heartbeat.#checkedThisRun = [];
+    const pending = Heartbeat.#pending;
+    Heartbeat.#pending = [];
+    for (const heartbeat of pending) {
+      heartbeat.#stamp();
+      heartbeat.#isChecked = false;
+    }
   };
   /** The outstanding ping's send time and timeout; null when none is outstanding. */
   #ping: { sentAt: number; timeout: number } | null = null;
@@ -175,7 +179,7 @@ class Heartbeat implements HeartbeatMonitor {
     // a frame heard in this run is life now: no deadline can have passed, and no clock need be read
     if (this.#socket === null || this.#isChecked || this.#isStampDue) return;
     this.#isChecked = true;
-    if (Heartbeat.#checkedThisRun.push(this) === 1) afterRun(Heartbeat.#endRun);
+    this.#finishAfterRun();
     if (this.#context.timers.now() >= this.#due) this.#tick();
   }
 
@@ -187,7 +191,7 @@ class Heartbeat implements HeartbeatMonitor {
 
   // The timer is re-armed once per answered ping, not per frame (that would cost a timer per message);
   // otherwise it re-arms itself from the newest frame's time when it fires. The frames of one read come
-  // in one synchronous burst, so their time is read once, in a microtask after it (#tick stamps first).
+  // in one synchronous burst, so their time is read once, when the run ends (#tick stamps first).
   #alive(): void {
     if (this.#ping !== null) {
       this.#ping = null;
@@ -195,8 +199,17 @@ class Heartbeat implements HeartbeatMonitor {
       if (this.#socket !== null) this.#arm(this.#lastFrame + this.#interval);
     } else if (!this.#isStampDue) {
       this.#isStampDue = true;
-      afterRun(this.#stamp);
+      this.#finishAfterRun();
     }
+  }
+
+  #finishAfterRun(): void {
+    if (Heartbeat.#pending.push(this) === 1) afterRun(Heartbeat.#endRun);
+  }
+
+  /** Reads the time of the frames heard in this run, if any wait for it. */
+  #stamp(): void {
+    if (this.#isStampDue) this.#heardNow();
   }
 
   #heardNow(): void {
