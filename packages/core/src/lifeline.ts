@@ -349,7 +349,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     // no socket (idle, waiting, or resolving providers), yet readyState was CONNECTING: fail "the
     // connection" as the standard does for a connecting socket, with an error event and then close 1006
     queueMicrotask(() => {
-      this.#dispatch('error', () => new LifelineErrorEvent(undefined));
+      if (this.#hears('error')) this.dispatchEvent(new LifelineErrorEvent(undefined));
       this.#finishClose({ code: 1006, reason: '', wasClean: false }, false);
     });
   }
@@ -814,7 +814,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     // paused only now: the handshake hook may need to read the server's reply
     if (this.#holds > 0) this.#pauseReading(socket);
     this.#emit('open', { attempt, downtime, protocol: this.#protocol });
-    this.#dispatch('open', () => new Event('open'));
+    if (this.#hears('open')) this.dispatchEvent(new Event('open'));
   }
 
   /**
@@ -848,7 +848,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     const next = this.#next(info);
     // the socket's own event first, then what Lifeline makes of it
     const dispatchClose = () => {
-      if (socketClose) this.#dispatch('close', () => new LifelineCloseEvent(socketClose));
+      if (socketClose && this.#hears('close')) this.dispatchEvent(new LifelineCloseEvent(socketClose));
       if (info.error) this.#reportError(info.error);
     };
     if ('stop' in next) {
@@ -974,9 +974,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     // rather than making the total NaN
     this.#stats.bytesIn += size ?? (byteLength(data as Outgoing, this.#utf8Length) || 0);
     if (this.#heartbeat?.onMessage(data)) return;
-    // the per-frame path: no builder closure, as #dispatch takes
-    if (this.#listenedTypes & TYPE_BITS.message)
-      this.dispatchEvent(new LifelineMessageEvent(data, this.#origin));
+    if (this.#hears('message')) this.dispatchEvent(new LifelineMessageEvent(data, this.#origin));
     // decoding costs only where someone takes decoded values: raw drop-in use never parses. Requesters
     // listen to `drop`, so the emitter exists whenever the inbound path is active.
     const emitter = this.#emitter;
@@ -1001,7 +999,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     if (connection !== this.#connection) return;
     const error = event.error ?? (event.message ? new Error(event.message) : undefined);
     connection.lastError = error;
-    this.#dispatch('error', () => new LifelineErrorEvent(error));
+    if (this.#hears('error')) this.dispatchEvent(new LifelineErrorEvent(error));
     // the standard closes a failed attempt before its error event; undici 6 (Node 22) fires the error
     // alone and stays CONNECTING, so no close would ever come (nodejs/undici#3697)
     if (!connection.opened && connection.socket.readyState === CONNECTING) {
@@ -1131,7 +1129,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     this.#outbound.rejectWaiters(this.#closedError());
     const info: CloseInfo = { phase: opened ? 'open' : 'connect', ...close, attempt: 0 };
     this.#stats.lastClose = info;
-    this.#dispatch('close', () => new LifelineCloseEvent(close));
+    if (this.#hears('close')) this.dispatchEvent(new LifelineCloseEvent(close));
     this.#emit('close', { ...info, willReconnect: false });
   }
 
@@ -1208,9 +1206,9 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     }
   }
 
-  /** Builds and dispatches a standard event, only when someone listens to its type. */
-  #dispatch(type: keyof StandardEventMap, build: () => Event): void {
-    if (this.#listenedTypes & TYPE_BITS[type]) this.dispatchEvent(build());
+  /** Whether a standard event of `type` has a listener: events nobody hears are never built. */
+  #hears(type: keyof StandardEventMap): boolean {
+    return (this.#listenedTypes & TYPE_BITS[type]) !== 0;
   }
 
   #setHandler<K extends keyof StandardEventMap>(type: K, handler: StandardHandler<K>): void {
