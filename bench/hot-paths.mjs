@@ -1,5 +1,5 @@
 // Hot-path benchmark (standalone; `pnpm build` first, then
-// `node bench/hot-paths.mjs [--path send|receive] [--heartbeat off] [--runs N]`).
+// `node bench/hot-paths.mjs [--path send|receive [--typed]] [--heartbeat off] [--runs N]`).
 //
 // What Lifeline adds per message over ws itself, measured in one process, in alternating batches with a
 // turn of the event loop between them; only the synchronous loops are timed. Alternating the order each
@@ -10,7 +10,9 @@
 //   receive  batches of 1000 text frames of 32 B are fed to a socket's `emit('message', …)`, where ws's
 //            receiver hands over each parsed frame: from there to the application's handler, once
 //            through a Lifeline's socket to its standard `onmessage`, once through a plain ws socket to
-//            an `on('message')` listener that takes the text, ws's cheapest API.
+//            an `on('message')` listener that takes the text, ws's cheapest API. With `--typed`, the
+//            Lifeline side is its typed `on('message')` with a pass-through text codec instead: the same
+//            way without the standard event object.
 // Each run is a fresh process (JIT and heap layout differ from process to process); with --runs N they
 // run one after another and the summary gives the median and range of their results.
 import { spawn } from 'node:child_process';
@@ -23,7 +25,7 @@ const PATHS = {
   send: { payload: 'x'.repeat(64), lifeline: 'line.send()', ws: "ws's send()" },
   receive: {
     payload: 'echo-payload-0123456789abcdefghi',
-    lifeline: 'line.onmessage',
+    lifeline: process.argv.includes('--typed') ? "line.on('message')" : 'line.onmessage',
     ws: "ws's on('message')",
   },
 };
@@ -32,6 +34,7 @@ const pathArg = process.argv.indexOf('--path');
 const PATH = pathArg === -1 ? 'send' : process.argv[pathArg + 1];
 if (!Object.hasOwn(PATHS, PATH)) throw new RangeError(`--path must be send or receive, got ${PATH}`);
 const HEARTBEAT_OFF = process.argv.includes('off');
+const TYPED = process.argv.includes('--typed');
 
 if (process.argv[2] === 'sink') await sink();
 else if (process.argv[2] === 'run') await run();
@@ -99,6 +102,8 @@ async function run() {
     let underLine;
     const line = new Lifeline(url, {
       ...(HEARTBEAT_OFF && { heartbeat: false }),
+      // text frames delivered as they are, so the typed path does the same work as the standard one
+      ...(TYPED && { codec: { encode: String, decode: (text) => text } }),
       handshake: ({ socket }) => {
         underLine = socket;
       },
@@ -148,11 +153,13 @@ function sendLoops(line, underLine) {
 function receiveLoops(line, underLine, plain) {
   const frame = Buffer.from(PATHS.receive.payload);
   let received = 0;
-  line.onmessage = (event) => {
-    received += event.data.length === frame.length ? 1 : 0;
+  const count = (text) => {
+    received += text.length === frame.length ? 1 : 0;
   };
+  if (TYPED) line.on('message', count);
+  else line.onmessage = (event) => count(event.data);
   plain.on('message', (data, isBinary) => {
-    if (!isBinary) received += data.toString().length === frame.length ? 1 : 0;
+    if (!isBinary) count(data.toString());
   });
   return {
     lifeline: () => {
