@@ -21,6 +21,7 @@ import { median } from './workloads/measure.mjs';
 
 const BATCH = 1000;
 const ROUNDS = 400;
+const RUN_DEADLINE_MS = 120_000;
 const PATHS = {
   send: { payload: 'x'.repeat(64), lifeline: 'line.send()', ws: "ws's send()" },
   receive: {
@@ -61,7 +62,8 @@ async function main() {
     child.stdout.on('data', (chunk) => {
       output += chunk;
     });
-    await new Promise((resolve) => child.on('close', resolve));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    if (code !== 0) throw new Error(`hot-paths: run ${i + 1} exited with code ${code}`);
     const { lifeline, ws, ratio, extra } = JSON.parse(output);
     ratios.push(ratio);
     extras.push(extra);
@@ -89,6 +91,11 @@ async function sink() {
 
 /** One measurement; prints its medians, per-round ratio and difference as a JSON line. */
 async function run() {
+  // a run takes seconds; one that hangs (a server that never answers) ends here, and its sink with it
+  setTimeout(() => {
+    console.error(`hot-paths: a run did not finish within ${RUN_DEADLINE_MS} ms`);
+    process.exit(3);
+  }, RUN_DEADLINE_MS).unref();
   const { Lifeline } = await import('@lifeline/node');
   const { WebSocket } = await import('ws');
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'sink'], {
