@@ -20,6 +20,7 @@ import { createServer } from 'node:http';
 import { Lifeline } from '@lifeline/node';
 import { WebSocket } from 'ws';
 import * as z from 'zod';
+import { median } from './workloads/measure.mjs';
 
 const argument = (name, fallback) => {
   const index = process.argv.indexOf(name);
@@ -206,7 +207,19 @@ function since(start) {
   return { ms: performance.now() - start.time, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+// a round takes under a second (seconds under valgrind); one that stalls (a server gone mid-feed) fails
+const ROUND_DEADLINE_MS = 60_000;
+
+function withinDeadline(promise, what) {
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not finish within ${ROUND_DEADLINE_MS} ms`)),
+      ROUND_DEADLINE_MS,
+    );
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
 
 async function runClient() {
   const count = Number(argument('--messages', 200_000));
@@ -227,7 +240,7 @@ async function runClient() {
       (name) => only === undefined || name === only,
     );
     for (const name of order) {
-      const result = await paths[name](url, count);
+      const result = await withinDeadline(paths[name](url, count), `round ${round} of the ${name} path`);
       checksums.add(result.checksum);
       if (round > 0) results[name].push(result);
     }
