@@ -77,6 +77,17 @@ const HEARTBEAT_DEFAULT = { mode: 'frame' } as const;
 export function toCoreOptions<TMessage, TSend, TKey extends string>(
   options: NodeLifelineOptions<TMessage, TSend, TKey>,
 ): LifelineOptions<TMessage, TSend, TKey> {
+  if (Object.keys(options).length > 0) return convert(options);
+  // a Lifeline keeps its options for life: those without any share one frozen object
+  defaultCoreOptions ??= Object.freeze(convert({}));
+  return defaultCoreOptions as LifelineOptions<TMessage, TSend, TKey>;
+}
+
+let defaultCoreOptions: LifelineOptions<unknown, unknown, string> | undefined;
+
+function convert<TMessage, TSend, TKey extends string>(
+  options: NodeLifelineOptions<TMessage, TSend, TKey>,
+): LifelineOptions<TMessage, TSend, TKey> {
   if (!isWs(options.WebSocket)) {
     const foreign = ['headers', ...WS_OPTIONS].find(
       (name) => options[name as keyof NodeLifelineOptions] !== undefined,

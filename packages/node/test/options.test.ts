@@ -8,6 +8,7 @@ import { describe, expect, onTestFinished, test } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { eventMatching, finalClose } from '../../../test/helpers/events.js';
 import { startServer } from '../../../test/helpers/server.js';
+import { toCoreOptions } from '../src/options.js';
 import { openLine } from './open-line.js';
 
 describe('maxPayload', () => {
@@ -153,5 +154,31 @@ describe('pass-through', () => {
       ),
     );
     expect(() => new Lifeline('ws://127.0.0.1:1', { WebSocket, maxPayload: 1 })).toThrow(/'maxPayload'/);
+  });
+});
+
+describe('defaults', () => {
+  test('Lifelines without options share one frozen set of core options; given options get their own', () => {
+    const shared = toCoreOptions({});
+    expect(toCoreOptions({})).toBe(shared);
+    expect(Object.isFrozen(shared)).toBe(true);
+    expect(shared).toMatchObject({ heartbeat: { mode: 'frame' }, extraBinaryTypes: ['nodebuffer'] });
+    const own = toCoreOptions({ maxPayload: 1024 });
+    expect(own).not.toBe(shared);
+    expect(own.socketOptions).toMatchObject({ maxPayload: 1024, perMessageDeflate: false });
+  });
+
+  test('two Lifelines on the shared defaults both connect and echo', async () => {
+    const server = await startServer({ echo: true });
+    const lines = [new Lifeline(server.url), new Lifeline(server.url)];
+    onTestFinished(() => {
+      for (const line of lines) line.close();
+    });
+    await Promise.all(lines.map((line) => eventMatching(line, 'open')));
+    const echoes = lines.map((line) => eventMatching(line, 'message'));
+    lines.forEach((line, index) => {
+      line.send({ index });
+    });
+    expect(await Promise.all(echoes)).toEqual([[{ index: 0 }], [{ index: 1 }]]);
   });
 });
