@@ -1,5 +1,12 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import { redact, type SocketMessageEvent, type UpgradeResponse, type WebSocketLike } from '@lifeline/core';
+import {
+  redact,
+  type SocketCloseEvent,
+  type SocketErrorEvent,
+  type SocketMessageEvent,
+  type UpgradeResponse,
+  type WebSocketLike,
+} from '@lifeline/core';
 import { WebSocket } from 'ws';
 
 /**
@@ -13,6 +20,22 @@ const FAIL_CODES: Readonly<Record<string, number>> = {
   WS_ERR_TOO_MANY_BUFFERED_PARTS: 1008,
 };
 
+/** An `on*` attribute handler, as core's port types it. */
+type Handler<E> = (event: E) => void;
+
+interface SocketHandlers {
+  open: Handler<{ type: 'open' }> | null;
+  message: Handler<SocketMessageEvent> | null;
+  close: Handler<SocketCloseEvent> | null;
+  error: Handler<SocketErrorEvent> | null;
+}
+
+/** ws's record of the closing handshake, which its own close event reads for `wasClean`. */
+interface CloseFrames {
+  readonly _closeFrameReceived: boolean;
+  readonly _closeFrameSent: boolean;
+}
+
 /**
  * `ws`'s WebSocket with the capabilities core's port names: write callbacks for the queue, ping and pong
  * events for the heartbeat, and the HTTP response of a refused upgrade for classification.
@@ -22,22 +45,27 @@ export class NodeSocket extends WebSocket implements WebSocketLike {
   onping: (() => void) | null = null;
   upgradeResponse: UpgradeResponse | undefined;
   failCode: number | undefined;
-  #onmessage: ((event: SocketMessageEvent) => void) | null = null;
+  // the `on*` attribute handlers core sets; see the static block
+  #on: SocketHandlers = { open: null, message: null, close: null, error: null };
 
   static {
-    // Core reads every frame through `onmessage`. ws's own attribute builds a MessageEvent per frame and
-    // drops the frame's size, which core would then count again by scanning the text: on a feed of small
-    // messages that is a tenth of the receive cost. This one hands core `{ data, size }` instead.
-    Object.defineProperty(NodeSocket.prototype, 'onmessage', {
-      enumerable: true,
-      get(this: NodeSocket) {
-        return this.#onmessage;
-      },
-      set(this: NodeSocket, handler: unknown) {
-        this.#onmessage =
-          typeof handler === 'function' ? (handler as (event: SocketMessageEvent) => void) : null;
-      },
-    });
+    // Core attaches through the `on*` attributes. ws's own make a wrapper listener for each, which an
+    // idle connection carries for life (about 300 B for the three that are not `onmessage`), and build a
+    // MessageEvent per frame that drops the frame's size, which core would then count again by scanning
+    // the text (a tenth of the receive cost on a feed of small messages). These keep the handlers, and
+    // `emit` below hands them the plain records core reads.
+    for (const type of ['open', 'message', 'close', 'error'] as const) {
+      Object.defineProperty(NodeSocket.prototype, `on${type}`, {
+        enumerable: true,
+        get(this: NodeSocket) {
+          return this.#on[type];
+        },
+        set(this: NodeSocket, handler: unknown) {
+          // WebIDL: a value that is not callable sets the attribute to null
+          this.#on[type] = typeof handler === 'function' ? (handler as never) : null;
+        },
+      });
+    }
   }
 
   /**
@@ -48,7 +76,7 @@ export class NodeSocket extends WebSocket implements WebSocketLike {
   override emit(event: string | symbol, ...args: unknown[]): boolean {
     switch (event) {
       case 'message': {
-        const handler = this.#onmessage;
+        const handler = this.#on.message;
         const [data, isBinary] = args as [Buffer, boolean];
         // ws converts binary frames per binaryType already; a text frame is a Buffer of its UTF-8 bytes.
         // toString() and not String(): the conversion's generic path costs as much again as the rest of
@@ -56,6 +84,20 @@ export class NodeSocket extends WebSocket implements WebSocketLike {
         if (handler !== null) handler(isBinary ? { data } : { data: data.toString(), size: data.length });
         // the per-frame path: emitting to no listener still costs an argument array and a lookup
         return this.listenerCount(event) > 0 ? super.emit(event, ...args) : handler !== null;
+      }
+      case 'open':
+        this.#on.open?.({ type: 'open' });
+        break;
+      case 'close': {
+        const [code, reason] = args as [number, Buffer];
+        // what ws's own close event says: clean when close frames went both ways
+        const { _closeFrameReceived, _closeFrameSent } = this as unknown as CloseFrames;
+        this.#on.close?.({
+          code,
+          reason: reason.toString(),
+          wasClean: _closeFrameReceived && _closeFrameSent,
+        });
+        break;
       }
       case 'pong':
         this.onpong?.();
@@ -65,8 +107,10 @@ export class NodeSocket extends WebSocket implements WebSocketLike {
         this.onping?.();
         break;
       case 'error': {
-        const { code } = args[0] as Error & { code?: string };
+        const error = args[0] as Error & { code?: string };
+        const { code } = error;
         if (code?.startsWith('WS_ERR_')) this.failCode = FAIL_CODES[code] ?? 1002;
+        this.#on.error?.({ type: 'error', error, message: error.message });
         // heard here, so an error no listener takes does not throw, as with any listener
         if (this.listenerCount(event) > 0) super.emit(event, ...args);
         return true;
