@@ -20,8 +20,8 @@ const FAIL_CODES: Readonly<Record<string, number>> = {
   WS_ERR_TOO_MANY_BUFFERED_PARTS: 1008,
 };
 
-/** An `on*` attribute handler, as core's port types it. */
-type Handler<E> = (event: E) => void;
+/** An `on*` attribute handler, as core's port types it; called with the socket as `this`, as the standard's are. */
+type Handler<E> = (this: NodeSocket, event: E) => void;
 
 interface SocketHandlers {
   open: Handler<{ type: 'open' }> | null;
@@ -81,18 +81,19 @@ export class NodeSocket extends WebSocket implements WebSocketLike {
         // ws converts binary frames per binaryType already; a text frame is a Buffer of its UTF-8 bytes.
         // toString() and not String(): the conversion's generic path costs as much again as the rest of
         // the frame's way to core.
-        if (handler !== null) handler(isBinary ? { data } : { data: data.toString(), size: data.length });
+        if (handler !== null)
+          handler.call(this, isBinary ? { data } : { data: data.toString(), size: data.length });
         // the per-frame path: emitting to no listener still costs an argument array and a lookup
         return this.listenerCount(event) > 0 ? super.emit(event, ...args) : handler !== null;
       }
       case 'open':
-        this.#on.open?.({ type: 'open' });
+        this.#on.open?.call(this, { type: 'open' });
         break;
       case 'close': {
         const [code, reason] = args as [number, Buffer];
         // what ws's own close event says: clean when close frames went both ways
         const { _closeFrameReceived, _closeFrameSent } = this as unknown as CloseFrames;
-        this.#on.close?.({
+        this.#on.close?.call(this, {
           code,
           reason: reason.toString(),
           wasClean: _closeFrameReceived && _closeFrameSent,
@@ -110,7 +111,7 @@ export class NodeSocket extends WebSocket implements WebSocketLike {
         const error = args[0] as Error & { code?: string };
         const { code } = error;
         if (code?.startsWith('WS_ERR_')) this.failCode = FAIL_CODES[code] ?? 1002;
-        this.#on.error?.({ type: 'error', error, message: error.message });
+        this.#on.error?.call(this, { type: 'error', error, message: error.message });
         // heard here, so an error no listener takes does not throw, as with any listener
         if (this.listenerCount(event) > 0) super.emit(event, ...args);
         return true;

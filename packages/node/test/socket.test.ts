@@ -74,3 +74,15 @@ test('an attribute set to something not callable reads back as null and is not c
   await new Promise((resolve) => socket.once('open', resolve));
   expect(socket.readyState).toBe(NodeSocket.OPEN);
 });
+
+test('a handler is called with the socket as this, as the standard calls attribute handlers', async () => {
+  const server = await startServer();
+  const socket = new NodeSocket(server.url);
+  onTestFinished(() => socket.terminate());
+  const self = await new Promise((resolve) => {
+    socket.onopen = function (this: unknown) {
+      resolve(this);
+    };
+  });
+  expect(self).toBe(socket);
+});
