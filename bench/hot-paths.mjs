@@ -15,18 +15,21 @@
 //            way without the standard event object.
 // Each run is a fresh process (JIT and heap layout differ from process to process); with --runs N they
 // run one after another and the summary gives the median and range of their results.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Child } from './child.mjs';
 import { median } from './workloads/measure.mjs';
 
+const SCRIPT = fileURLToPath(import.meta.url);
 const BATCH = 1000;
 const ROUNDS = 400;
 const RUN_DEADLINE_MS = 120_000;
+const SINK_START_MS = 10_000;
+const TYPED = process.argv.includes('--typed');
 const PATHS = {
   send: { payload: 'x'.repeat(64), lifeline: 'line.send()', ws: "ws's send()" },
   receive: {
     payload: 'echo-payload-0123456789abcdefghi',
-    lifeline: process.argv.includes('--typed') ? "line.on('message')" : 'line.onmessage',
+    lifeline: TYPED ? "line.on('message')" : 'line.onmessage',
     ws: "ws's on('message')",
   },
 };
@@ -35,7 +38,6 @@ const pathArg = process.argv.indexOf('--path');
 const PATH = pathArg === -1 ? 'send' : process.argv[pathArg + 1];
 if (!Object.hasOwn(PATHS, PATH)) throw new RangeError(`--path must be send or receive, got ${PATH}`);
 const HEARTBEAT_OFF = process.argv.includes('off');
-const TYPED = process.argv.includes('--typed');
 
 if (process.argv[2] === 'sink') await sink();
 else if (process.argv[2] === 'run') await run();
@@ -55,16 +57,11 @@ async function main() {
   const ratios = [];
   const extras = [];
   for (let i = 0; i < runs; i++) {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'run', ...process.argv.slice(2)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    const code = await new Promise((resolve) => child.on('close', resolve));
-    if (code !== 0) throw new Error(`hot-paths: run ${i + 1} exited with code ${code}`);
-    const { lifeline, ws, ratio, extra } = JSON.parse(output);
+    // a run takes seconds; one that hangs (a sink that never answers) is killed, with what it printed
+    const { lifeline, ws, ratio, extra } = await new Child(SCRIPT, [
+      'run',
+      ...process.argv.slice(2),
+    ]).nextLine(RUN_DEADLINE_MS);
     ratios.push(ratio);
     extras.push(extra);
     console.log(
@@ -91,20 +88,10 @@ async function sink() {
 
 /** One measurement; prints its medians, per-round ratio and difference as a JSON line. */
 async function run() {
-  // a run takes seconds; one that hangs (a server that never answers) ends here, and its sink with it
-  setTimeout(() => {
-    console.error(`hot-paths: a run did not finish within ${RUN_DEADLINE_MS} ms`);
-    process.exit(3);
-  }, RUN_DEADLINE_MS).unref();
   const { Lifeline } = await import('@lifeline/node');
-  const { WebSocket } = await import('ws');
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'sink'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const sink = new Child(SCRIPT, ['sink']);
   try {
-    const port = await new Promise((resolve) =>
-      child.stdout.once('data', (line) => resolve(JSON.parse(String(line)).port)),
-    );
+    const { port } = await sink.nextLine(SINK_START_MS);
     const url = `ws://127.0.0.1:${port}`;
     let underLine;
     const line = new Lifeline(url, {
@@ -116,10 +103,10 @@ async function run() {
       },
     });
     await line.opened();
-    const plain = new WebSocket(url, { perMessageDeflate: false });
-    await new Promise((resolve) => plain.once('open', resolve));
+    // the receive path's reference: a plain ws socket with ws's own listener
+    const plain = PATH === 'receive' ? await openPlain(url) : null;
 
-    const loops = PATH === 'send' ? sendLoops(line, underLine) : receiveLoops(line, underLine, plain);
+    const loops = plain === null ? sendLoops(line, underLine) : receiveLoops(line, underLine, plain);
     const elapsed = { lifeline: [], ws: [] };
     for (let round = 0; round < ROUNDS; round++) {
       for (const who of round % 2 ? ['lifeline', 'ws'] : ['ws', 'lifeline']) {
@@ -139,10 +126,17 @@ async function run() {
     const extra = median(elapsed.lifeline.map((ns, round) => ns - elapsed.ws[round]));
     process.stdout.write(`${JSON.stringify({ lifeline, ws, ratio, extra })}\n`);
     line.close();
-    plain.close();
+    plain?.close();
   } finally {
-    child.stdin.end();
+    sink.kill();
   }
+}
+
+async function openPlain(url) {
+  const { WebSocket } = await import('ws');
+  const plain = new WebSocket(url, { perMessageDeflate: false });
+  await new Promise((resolve) => plain.once('open', resolve));
+  return plain;
 }
 
 function sendLoops(line, underLine) {
@@ -179,11 +173,15 @@ function receiveLoops(line, underLine, plain) {
   };
 }
 
+// function declarations: main() runs at the top level, above this point
+function signed(value, digits) {
+  return `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`;
+}
+
 function nanoseconds(value) {
-  return `${value >= 0 ? '+' : ''}${value.toFixed(0)} ns`;
+  return `${signed(value, 0)} ns`;
 }
 
 function percent(ratio) {
-  const value = (ratio - 1) * 100;
-  return `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`;
+  return `${signed((ratio - 1) * 100, 1)}%`;
 }
