@@ -5,7 +5,10 @@ import { WebSocketServer } from 'ws';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** An echoing ws server on loopback: every message comes back, text as text, binary as binary. */
+    /**
+     * An echoing ws server on loopback: every message comes back, text as text, binary as binary. It
+     * accepts permessage-deflate.
+     */
     wsUrl: string;
     /** A loopback port that resets every connection before the upgrade: every attempt fails (1006). */
     failUrl: string;
@@ -17,7 +20,9 @@ declare module 'vitest' {
  * conformance suite talk to, and closes them after the run.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  // accepts permessage-deflate, which browsers and @lifeline/node offer, as many servers do: the
+  // conformance suite checks that `extensions` reports it
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: true });
   wss.on('connection', (socket) => {
     socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
   });

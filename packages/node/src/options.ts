@@ -6,7 +6,7 @@ import {
   type WebSocketConstructor,
 } from '@lifeline/core';
 import type { ClientOptions } from 'ws';
-import { NodeSocket } from './socket.js';
+import { NodeSocket, type WsClass, withLifelinePort } from './socket.js';
 
 /** The `ws` client options passed through to every socket, unchanged. */
 const WS_OPTIONS = [
@@ -42,19 +42,29 @@ export interface NodeLifelineOptions<TMessage = unknown, TSend = unknown, TKey e
   readonly rejectUnauthorized?: boolean;
   /** Largest inbound message; a bigger one closes the connection with 1009. @default 16777216 (16 MiB) */
   readonly maxPayload?: number;
-  /** Compression costs memory per connection and CPU per message: opt in. @default false */
+  /**
+   * Offer `permessage-deflate` in the upgrade request, as browsers and undici do; the server decides, and
+   * `extensions` says what it accepted. Set `false` when one process holds thousands of connections to
+   * a server that accepts it: each compressing connection keeps its own zlib contexts (up to about
+   * 300 KiB with the default window) and spends CPU on every message. An object tunes the offer (ws's
+   * `PerMessageDeflateOptions`).
+   * @default true (ws's offer, the browsers' one: `permessage-deflate; client_max_window_bits`)
+   * @example new Lifeline(url, { perMessageDeflate: false }) // a fan-out process: no compression
+   */
   readonly perMessageDeflate?: ClientOptions['perMessageDeflate'];
   /** @default false */
   readonly followRedirects?: boolean;
 }
 
 /**
- * Defaults that protect the process (ws's own: 100 MiB messages, compression on). Frozen: a Lifeline
- * without options of its own hands this very object to every socket (ws copies it).
+ * Defaults that protect the process (ws's own allows 100 MiB messages). Frozen: a Lifeline without
+ * options of its own hands this very object to every socket (ws copies it).
  */
 const SOCKET_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
   maxPayload: 16 * 1024 * 1024,
-  perMessageDeflate: false,
+  // the offer every browser makes, so `extensions` reports the server's answer as it would there; ws
+  // bounds a compressed message's inflated size by maxPayload
+  perMessageDeflate: true,
   rejectUnauthorized: true,
   followRedirects: false,
 } satisfies NodeSocketOptions);
@@ -70,7 +80,8 @@ const HEARTBEAT_DEFAULT = { mode: 'frame' } as const;
 
 /**
  * Turns Node options into core's: the `ws` options and headers become a per-attempt `socketOptions`
- * provider. With another `WebSocket` (undici's), which takes none of them, they are refused rather than
+ * provider. A `WebSocket` that is ws (a subclass, another copy) gets the port mixed in, so it keeps all of
+ * the above. With another `WebSocket` (undici's), which takes none of them, they are refused rather than
  * silently dropped, and the heartbeat is off unless asked for (undici has no ping frames).
  * @throws TypeError for `ws`-only options with another `WebSocket`
  */
@@ -105,7 +116,10 @@ function convert<TMessage, TSend, TKey extends string>(
     createHeartbeat,
     utf8Length,
     ...rest,
-    WebSocket: options.WebSocket ?? NodeSocket,
+    WebSocket:
+      options.WebSocket === undefined
+        ? NodeSocket
+        : withLifelinePort(options.WebSocket as unknown as WsClass),
     extraBinaryTypes: options.extraBinaryTypes ?? EXTRA_BINARY_TYPES,
     heartbeat: options.heartbeat ?? HEARTBEAT_DEFAULT,
     // without headers or socket options, every attempt gets the same options: no provider to keep
@@ -131,8 +145,20 @@ function withWsOptions(options: NodeSocketOptions): Readonly<Record<string, unkn
   return wsOptions;
 }
 
+/**
+ * Whether `WebSocket` is ws: judged by what its sockets can do, not by identity, so a subclass (an
+ * application's instrumentation) and the class of another copy of ws count. Their sockets emit ws's
+ * events, among them 'unexpected-response' with a refused upgrade's status, and can ping and terminate;
+ * undici's, an EventTarget, can do none of it.
+ */
 function isWs(WebSocket: WebSocketConstructor | undefined): boolean {
-  return WebSocket === undefined || WebSocket === NodeSocket || WebSocket.prototype instanceof NodeSocket;
+  if (WebSocket === undefined) return true;
+  const prototype: Partial<Record<'emit' | 'ping' | 'terminate', unknown>> | undefined = WebSocket.prototype;
+  return (
+    typeof prototype?.emit === 'function' &&
+    typeof prototype.ping === 'function' &&
+    typeof prototype.terminate === 'function'
+  );
 }
 
 function call<T>(provider: Provider<T>, context: AttemptContext): T | Promise<T> {

@@ -4,6 +4,7 @@ import { expect, test } from 'vitest';
 import { eventMatching, finalClose } from '../../../test/helpers/events.js';
 import { startServer } from '../../../test/helpers/server.js';
 import { openLine } from './open-line.js';
+import { wsClasses } from './ws-classes.js';
 
 type Answer = { status: number; headers?: Record<string, string> } | 'accept';
 
@@ -75,28 +76,31 @@ test('401 then fresh credentials accepted: connected', async () => {
   expect(requests.map((headers) => headers.authorization)).toEqual(['Bearer stale', 'Bearer fresh']);
 });
 
-test('403 stops at once, with the status and (masked) headers in the close and error events', async () => {
-  const { server, requests } = await serverAnswering({
-    status: 403,
-    headers: { 'X-Reason': 'banned', 'Set-Cookie': 'session=s3cr3t' },
-  });
-  const line = openLine(server.url);
-  const seen = record(line);
-  await finalClose(line);
+test.each(wsClasses)(
+  '403 stops at once, with the status and (masked) headers in the close and error events: $name',
+  async ({ options }) => {
+    const { server, requests } = await serverAnswering({
+      status: 403,
+      headers: { 'X-Reason': 'banned', 'Set-Cookie': 'session=s3cr3t' },
+    });
+    const line = openLine(server.url, options);
+    const seen = record(line);
+    await finalClose(line);
 
-  expect(requests).toHaveLength(1);
-  expect(seen.reconnecting).toEqual([]);
-  expect(seen.close).toMatchObject([
-    { phase: 'connect', code: 1006, willReconnect: false, response: { status: 403 } },
-  ]);
-  const headers = seen.close[0]?.response?.headers;
-  expect(headers?.['x-reason']).toBe('banned');
-  expect(headers?.['set-cookie']).toBe('***');
-  expect(seen.errors.map((error) => [error.code, error.response?.status])).toEqual([
-    ['ERR_CONNECT_FAILED', 403],
-    ['ERR_HANDSHAKE_REJECTED', 403],
-  ]);
-});
+    expect(requests).toHaveLength(1);
+    expect(seen.reconnecting).toEqual([]);
+    expect(seen.close).toMatchObject([
+      { phase: 'connect', code: 1006, willReconnect: false, response: { status: 403 } },
+    ]);
+    const headers = seen.close[0]?.response?.headers;
+    expect(headers?.['x-reason']).toBe('banned');
+    expect(headers?.['set-cookie']).toBe('***');
+    expect(seen.errors.map((error) => [error.code, error.response?.status])).toEqual([
+      ['ERR_CONNECT_FAILED', 403],
+      ['ERR_HANDSHAKE_REJECTED', 403],
+    ]);
+  },
+);
 
 test.each([400, 404, 426])('%i stops at once', async (status) => {
   const { server, requests } = await serverAnswering({ status });
@@ -120,6 +124,15 @@ test('429 with Retry-After (seconds): the next attempt is scheduled no sooner, a
     headers: { 'retry-after': '1' },
   });
   expect(seen.errors[0]?.response?.status).toBe(429);
+});
+
+test.each(wsClasses)('429 with Retry-After: 2 puts the next attempt 2 s off: $name', async ({ options }) => {
+  const { server } = await serverAnswering({ status: 429, headers: { 'Retry-After': '2' } });
+  const line = openLine(server.url, options);
+  const [info] = await eventMatching(line, 'reconnecting');
+  // the schedule is what is under test: the line is closed at the end, without waiting it out
+  expect(info.delay).toBeGreaterThanOrEqual(2000);
+  expect(info.reason.response?.status).toBe(429);
 });
 
 test('503 with Retry-After as an HTTP date, and a Retry-After beyond maxRetryAfter is capped', async () => {
@@ -177,9 +190,9 @@ test('every attempt gets fresh headers from the provider', async () => {
   expect(contexts.map((context) => context.reason)).toEqual(['initial', 'reconnect', 'reconnect']);
 });
 
-test('static headers go with every attempt', async () => {
+test.each(wsClasses)('static headers go with every attempt: $name', async ({ options }) => {
   const { server, requests } = await serverAnswering({ status: 503 });
-  const line = openLine(server.url, { headers: { 'x-client': 'lifeline' } });
+  const line = openLine(server.url, { ...options, headers: { 'x-client': 'lifeline' } });
   await eventMatching(line, 'open');
   expect(requests.map((headers) => headers['x-client'])).toEqual(['lifeline', 'lifeline']);
 });

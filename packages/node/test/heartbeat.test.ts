@@ -4,6 +4,7 @@ import { eventMatching } from '../../../test/helpers/events.js';
 import { startFaultProxy } from '../../../test/helpers/fault-proxy.js';
 import { startServer, type WebSocket } from '../../../test/helpers/server.js';
 import { openLine } from './open-line.js';
+import { wsClasses } from './ws-classes.js';
 
 /** Resolves once `socket` has received `count` ping frames. */
 function pings(socket: WebSocket, count: number): Promise<void> {
@@ -15,14 +16,17 @@ function pings(socket: WebSocket, count: number): Promise<void> {
   });
 }
 
-test('on by default: protocol ping frames, which any server answers', async () => {
-  const server = await startServer();
-  const line = openLine(server.url);
-  const [socket] = await Promise.all([server.nextConnection(), eventMatching(line, 'open')]);
-  const pinged = pings(socket, 1);
-  line.probe(); // the default interval is 15 s; a probe pings now
-  await pinged;
-});
+test.each(wsClasses)(
+  'on by default: protocol ping frames, which any server answers: $name',
+  async ({ options }) => {
+    const server = await startServer();
+    const line = openLine(server.url, options);
+    const [socket] = await Promise.all([server.nextConnection(), eventMatching(line, 'open')]);
+    const pinged = pings(socket, 1);
+    line.probe(); // the default interval is 15 s; a probe pings now
+    await pinged;
+  },
+);
 
 test('a half-open connection is found within interval + timeout and replaced', async () => {
   const server = await startServer({ echo: true });

@@ -1,6 +1,6 @@
 import { Agent } from 'node:http';
 import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Lifeline, type WebSocketConstructor } from '@lifeline/node';
 import { generate } from 'selfsigned';
@@ -10,24 +10,28 @@ import { eventMatching, finalClose } from '../../../test/helpers/events.js';
 import { startServer } from '../../../test/helpers/server.js';
 import { toCoreOptions } from '../src/options.js';
 import { openLine } from './open-line.js';
+import { wsClasses } from './ws-classes.js';
 
 describe('maxPayload', () => {
-  test('a message over maxPayload closes with 1009, and Lifeline stops (1009 is fatal)', async () => {
-    const server = await startServer();
-    const line = openLine(server.url, { maxPayload: 1024 });
-    const messages: unknown[] = [];
-    line.on('message', (message) => messages.push(message));
-    const [socket] = await Promise.all([server.nextConnection(), eventMatching(line, 'open')]);
-    socket.send('"small"');
-    socket.send(`"${'x'.repeat(2048)}"`);
-    // the state turns 'closed' before the close event is emitted: wait for both together
-    const [[closed]] = await Promise.all([eventMatching(line, 'close'), finalClose(line)]);
+  test.each(wsClasses)(
+    'a message over maxPayload closes with 1009, and Lifeline stops (1009 is fatal): $name',
+    async ({ options }) => {
+      const server = await startServer();
+      const line = openLine(server.url, { ...options, maxPayload: 1024 });
+      const messages: unknown[] = [];
+      line.on('message', (message) => messages.push(message));
+      const [socket] = await Promise.all([server.nextConnection(), eventMatching(line, 'open')]);
+      socket.send('"small"');
+      socket.send(`"${'x'.repeat(2048)}"`);
+      // the state turns 'closed' before the close event is emitted: wait for both together
+      const [[closed]] = await Promise.all([eventMatching(line, 'close'), finalClose(line)]);
 
-    expect(messages).toEqual(['small']);
-    expect(closed).toMatchObject({ code: 1009, willReconnect: false });
-    expect(line.stats.lastError?.code).toBe('ERR_FATAL_CLOSE');
-    expect(server.sockets).toHaveLength(1);
-  });
+      expect(messages).toEqual(['small']);
+      expect(closed).toMatchObject({ code: 1009, willReconnect: false });
+      expect(line.stats.lastError?.code).toBe('ERR_FATAL_CLOSE');
+      expect(server.sockets).toHaveLength(1);
+    },
+  );
 
   test('defaults to 16 MiB', async () => {
     const server = await startServer();
@@ -61,18 +65,70 @@ describe('utf8Length', () => {
 });
 
 describe('perMessageDeflate', () => {
-  test('off by default, even when the server offers it', async () => {
-    const server = await startServer({ perMessageDeflate: true });
+  /** A ws server, compressing or not, that records the extensions each upgrade request offers. */
+  async function recordingOffers(perMessageDeflate: boolean) {
+    const offers: Array<string | undefined> = [];
+    const server = await startServer({
+      perMessageDeflate,
+      verifyClient: ({ req }, callback) => {
+        offers.push(req.headers['sec-websocket-extensions']);
+        callback(true);
+      },
+    });
+    return { server, offers };
+  }
+
+  test("offered by default with the browsers' offer; extensions says what the server accepted", async () => {
+    const { server, offers } = await recordingOffers(true);
+    const line = openLine(server.url);
+    expect(line.extensions).toBe('');
+    await eventMatching(line, 'open');
+    expect(offers).toEqual(['permessage-deflate; client_max_window_bits']);
+    expect(line.extensions).toMatch(/^permessage-deflate/);
+  });
+
+  test('a server that does not accept it: extensions stays empty', async () => {
+    const { server, offers } = await recordingOffers(false);
     const line = openLine(server.url);
     await eventMatching(line, 'open');
+    expect(offers).toEqual(['permessage-deflate; client_max_window_bits']);
     expect(line.extensions).toBe('');
   });
 
-  test('on when asked for', async () => {
-    const server = await startServer({ perMessageDeflate: true });
-    const line = openLine(server.url, { perMessageDeflate: true });
+  test('perMessageDeflate: false offers nothing, even to a server that would accept it', async () => {
+    const { server, offers } = await recordingOffers(true);
+    const line = openLine(server.url, { perMessageDeflate: false });
     await eventMatching(line, 'open');
-    expect(line.extensions).toContain('permessage-deflate');
+    expect(offers).toEqual([undefined]);
+    expect(line.extensions).toBe('');
+  });
+
+  test('compressed messages go both ways, and maxPayload bounds their inflated size (1009)', async () => {
+    const server = await startServer({ perMessageDeflate: true });
+    const wire = new Promise<Socket>((resolve) => {
+      server.wss.once('connection', (_, request) => resolve(request.socket));
+    });
+    const line = openLine(server.url, { maxPayload: 4096 });
+    const messages: unknown[] = [];
+    line.on('message', (message) => messages.push(message));
+    const [socket, tcp] = await Promise.all([server.nextConnection(), wire, eventMatching(line, 'open')]);
+    const text = `"${'x'.repeat(2000)}"`; // over ws's 1 KiB threshold: compressed, both ways
+    line.send(text);
+    expect(await server.nextMessage()).toBe(text);
+    socket.send(text);
+
+    // the state turns 'closed' before the close event is emitted: wait for both together
+    const closing = Promise.all([eventMatching(line, 'close'), finalClose(line)]);
+    const before = tcp.bytesWritten;
+    const bombBytes = await new Promise<number>((resolve, reject) => {
+      socket.send(`"${'x'.repeat(8192)}"`, (error) =>
+        error ? reject(error) : resolve(tcp.bytesWritten - before),
+      );
+    });
+    const [[closed]] = await closing;
+    expect(bombBytes).toBeLessThan(100); // 8 KiB inflated
+    expect(messages).toEqual(['x'.repeat(2000)]);
+    expect(closed).toMatchObject({ code: 1009, willReconnect: false });
   });
 });
 
@@ -98,9 +154,9 @@ describe('TLS', () => {
     return { url: `wss://127.0.0.1:${(https.address() as AddressInfo).port}`, ca: pems.cert };
   }
 
-  test('a self-signed certificate is accepted with its ca', async () => {
+  test.each(wsClasses)('a self-signed certificate is accepted with its ca: $name', async ({ options }) => {
     const { url, ca } = await startTlsServer();
-    const line = openLine(url, { ca });
+    const line = openLine(url, { ...options, ca });
     await eventMatching(line, 'open');
     expect(line.readyState).toBe(Lifeline.OPEN);
   });
@@ -165,7 +221,7 @@ describe('defaults', () => {
     expect(shared).toMatchObject({ heartbeat: { mode: 'frame' }, extraBinaryTypes: ['nodebuffer'] });
     const own = toCoreOptions({ maxPayload: 1024 });
     expect(own).not.toBe(shared);
-    expect(own.socketOptions).toMatchObject({ maxPayload: 1024, perMessageDeflate: false });
+    expect(own.socketOptions).toMatchObject({ maxPayload: 1024, perMessageDeflate: true });
   });
 
   test('two Lifelines on the shared defaults both connect and echo', async () => {
