@@ -56,7 +56,7 @@ export interface ConformanceTarget {
 
 /** A Lifeline's extras, reached only in the tests of what Lifeline adds. */
 interface LifelineExtras {
-  reconnect(): void;
+  reconnect(code?: number, reason?: string): void;
   on(event: 'message', listener: (message: unknown) => void): unknown;
 }
 type LifelineClass = new (
@@ -88,6 +88,15 @@ function eventTypes(socket: StandardSocket): string[] {
 }
 
 const closeFields = ({ code, reason, wasClean }: CloseEvent) => ({ code, reason, wasClean });
+
+/** A property's descriptor where it is defined: on the object itself or up its prototype chain. */
+function inheritedDescriptor(object: object, key: string): PropertyDescriptor | undefined {
+  for (let at: object | null = object; at !== null; at = Object.getPrototypeOf(at)) {
+    const descriptor = Object.getOwnPropertyDescriptor(at, key);
+    if (descriptor) return descriptor;
+  }
+  return undefined;
+}
 
 export function conformanceSuite(name: string, target: ConformanceTarget): void {
   const { echoUrl, failUrl, reference = false } = target;
@@ -148,6 +157,14 @@ export function conformanceSuite(name: string, target: ConformanceTarget): void 
       expect((await open(echoUrl, 'chat')).protocol).toBe('chat');
       expect((await open(echoUrl, ['chat.v2', 'chat.v1'])).protocol).toBe('chat.v2');
       expect((await open(echoUrl, [])).protocol).toBe('');
+    });
+
+    // the echo server accepts permessage-deflate (test/setup/ws-server.ts), which browsers always offer
+    test("extensions: '' while CONNECTING, then the extension the server accepted", async () => {
+      const socket = make(echoUrl);
+      expect(socket.extensions).toBe('');
+      await next(socket, 'open');
+      expect(socket.extensions).toMatch(/^permessage-deflate/);
     });
 
     lifelineOnly('(url, protocols, options) and (url, options)', async () => {
@@ -218,6 +235,29 @@ export function conformanceSuite(name: string, target: ConformanceTarget): void 
       for (const [constant, value] of Object.entries(expected) as Array<[keyof typeof expected, number]>) {
         expect([WS[constant], WS.prototype[constant], socket[constant]]).toEqual([value, value, value]);
       }
+    });
+
+    test('the readyState constants are WebIDL constants: read-only and non-configurable', () => {
+      const socket = make(echoUrl);
+      for (const constant of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const) {
+        for (const holder of [WS, WS.prototype]) {
+          expect(inheritedDescriptor(holder, constant)).toMatchObject({
+            writable: false,
+            configurable: false,
+            enumerable: true,
+          });
+        }
+        const value = WS[constant];
+        for (const holder of [WS, WS.prototype, socket]) {
+          expect(Reflect.set(holder, constant, 9)).toBe(false);
+          expect(holder[constant]).toBe(value);
+        }
+      }
+    });
+
+    test('no url at all is a TypeError (a missing required argument), not a SyntaxError', () => {
+      const construct = WS as unknown as new () => StandardSocket;
+      expect(() => new construct()).toThrow(TypeError);
     });
   });
 
@@ -316,6 +356,46 @@ export function conformanceSuite(name: string, target: ConformanceTarget): void 
       const message = next<MessageEvent>(socket, 'message');
       expect((await message).data).toBe('héllo');
       expect(socket.bufferedAmount).toBe(0);
+    });
+
+    // issue #13: ws stops counting a send as soon as the kernel takes it, the standard only once it is sent
+    test('while OPEN: bufferedAmount grows by each send at once (UTF-8 bytes for text), and is 0 once echoed', async () => {
+      const socket = await open();
+      let echoes = 0;
+      const echoed = new Promise<void>((resolve) => {
+        socket.addEventListener('message', () => ++echoes === 2 && resolve());
+      });
+      socket.send('héllo');
+      expect(socket.bufferedAmount).toBe(6);
+      socket.send(new Uint8Array([1, 2, 3]).buffer);
+      expect(socket.bufferedAmount).toBe(6 + 3);
+      await echoed;
+      expect(socket.bufferedAmount).toBe(0);
+    });
+
+    test('after close(), send() does not throw and adds the size to bufferedAmount: the data is never sent', async () => {
+      const socket = await open();
+      const closed = next(socket, 'close');
+      socket.close();
+      const closing = socket.bufferedAmount;
+      const result = socket.send('abc');
+      expect(socket.bufferedAmount).toBe(closing + 3);
+      // the standard's send() returns nothing; Lifeline's says whether it took the message
+      expect(result).toBe(reference ? undefined : false);
+      await closed;
+      const final = socket.bufferedAmount;
+      socket.send(new Uint8Array(2).buffer);
+      expect(socket.bufferedAmount).toBe(final + 2);
+    });
+
+    lifelineOnly("after close(), send() returns false and a drop event says 'closed'", async () => {
+      const socket = await open();
+      const drops: unknown[] = [];
+      const line = socket as unknown as { on(event: 'drop', listener: (drop: unknown) => void): unknown };
+      line.on('drop', (drop) => drops.push(drop));
+      socket.close();
+      expect(socket.send('abc')).toBe(false);
+      expect(drops).toEqual([{ data: 'abc', reason: 'closed' }]);
     });
 
     lifelineOnly('a value the codec cannot encode is a TypeError', () => {
@@ -424,6 +504,9 @@ export function conformanceSuite(name: string, target: ConformanceTarget): void 
         echoOrigin,
         '',
       ]);
+      // the platform's own MessageEvent, as any WebSocket's
+      expect(received).toBeInstanceOf(MessageEvent);
+      expect([received.source, received.ports]).toEqual([null, []]);
       const closed = next<CloseEvent>(socket, 'close');
       socket.close(4000, 'bye');
       const event = await closed;
@@ -441,8 +524,63 @@ export function conformanceSuite(name: string, target: ConformanceTarget): void 
       const event = await closed;
       expect(closeFields(event)).toEqual({ code: 1006, reason: '', wasClean: false });
       expect(types.slice(0, 2)).toEqual(['error', 'close']);
-      // the standard socket is done; Lifeline stays CONNECTING because it will try again
-      expect(event.readyStateThen).toBe(reference ? WS.CLOSED : WS.CONNECTING);
+      // the socket that failed is CLOSED while its events are dispatched, also where Lifeline tries again
+      expect([(await error).readyStateThen, event.readyStateThen]).toEqual([WS.CLOSED, WS.CLOSED]);
+    });
+
+    lifelineOnly(
+      'right after a close event that schedules a reconnect, readyState is CONNECTING',
+      async () => {
+        const line = makeLifeline(failUrl, { reconnect: { minDelay: 1000 } });
+        const after = await new Promise<number[]>((resolve) => {
+          line.onclose = () => {
+            const during = line.readyState;
+            queueMicrotask(() => resolve([during, line.readyState]));
+          };
+        });
+        expect(after).toEqual([WS.CLOSED, WS.CONNECTING]);
+      },
+    );
+
+    lifelineOnly(
+      'a close handler that reads CLOSED does not stop the reconnect; one that calls close() does',
+      async () => {
+        const line = makeLifeline(echoUrl, { reconnect: { minDelay: 1 } });
+        await next(line, 'open');
+        const seen: number[] = [];
+        line.onclose = () => seen.push(line.readyState);
+        const reopened = next(line, 'open');
+        line.reconnect();
+        await reopened;
+        expect(seen).toEqual([WS.CLOSED]);
+
+        const closes: Array<{ code: number; readyStateThen: number }> = [];
+        line.onclose = (event) => {
+          closes.push({ code: (event as CloseEvent).code, readyStateThen: line.readyState });
+          if (closes.length === 1) line.close();
+        };
+        const final = new Promise<void>((resolve) => {
+          line.addEventListener('close', () => closes.length === 2 && resolve());
+        });
+        line.reconnect(4001);
+        await final;
+        expect(closes).toEqual([
+          { code: 4001, readyStateThen: WS.CLOSED },
+          { code: 1006, readyStateThen: WS.CLOSED },
+        ]);
+        expect(line.readyState).toBe(WS.CLOSED);
+      },
+    );
+
+    test('after close(), no message event, not even for a frame that was already on its way', async () => {
+      const socket = await open();
+      const types = eventTypes(socket);
+      const closed = next<CloseEvent>(socket, 'close');
+      // the server echoes this before it reads the close frame, so it arrives while CLOSING
+      socket.send('in flight');
+      socket.close(1000);
+      expect((await closed).code).toBe(1000);
+      expect(types).toEqual(['close']);
     });
 
     test('close() while CONNECTING fails the connection: CLOSING, then error and close 1006', async () => {

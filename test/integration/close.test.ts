@@ -44,7 +44,7 @@ describe('close() against a real server: final in every phase, exactly one close
     line.close();
     await closed;
     await afterSeveralRetryDelays(server);
-    expect(events).toEqual(['error@2', 'close:1006::false@3']);
+    expect(events).toEqual(['error@3', 'close:1006::false@3']);
     expect(line.stats.attempts).toBe(0);
   });
 
@@ -61,7 +61,7 @@ describe('close() against a real server: final in every phase, exactly one close
     await closed;
     resolveUrl(`${server.url}/subject`);
     await afterSeveralRetryDelays(server);
-    expect(events).toEqual(['error@2', 'close:1006::false@3']);
+    expect(events).toEqual(['error@3', 'close:1006::false@3']);
     expect(paths.filter((path) => path === '/subject')).toEqual([]);
     expect(line.stats.attempts).toBe(1);
     expect(line.url).toBe('');
@@ -80,7 +80,7 @@ describe('close() against a real server: final in every phase, exactly one close
     await closed;
     await dropped;
     await afterSeveralRetryDelays(server);
-    expect(events).toEqual(['error@2', 'close:1006::false@3']);
+    expect(events).toEqual(['error@3', 'close:1006::false@3']);
     expect(silent.sockets).toHaveLength(1);
   });
 
@@ -121,7 +121,7 @@ describe('close() against a real server: final in every phase, exactly one close
     const attemptsAtClose = attempts.length;
     await server.start();
     await afterSeveralRetryDelays(server);
-    expect(events).toEqual(['error@2', 'close:1006::false@3']);
+    expect(events).toEqual(['error@3', 'close:1006::false@3']);
     expect(attempts).toHaveLength(attemptsAtClose);
   });
 });

@@ -1,4 +1,4 @@
-import type { Lifeline, LifelineCloseEvent, LifelineMessageEvent } from '@lifeline/node';
+import type { Lifeline, LifelineCloseEvent } from '@lifeline/node';
 import { describe, expect, test } from 'vitest';
 import { nodeLifeline } from '../helpers/node-lifeline.js';
 import { nextEvent, startServer, type TestServer } from '../helpers/server.js';
@@ -16,8 +16,8 @@ async function restart(server: TestServer, line: Lifeline): Promise<void> {
 }
 
 /** Sends `data` and resolves with the standard message event of its echo. */
-function echo(line: Lifeline, data: unknown): Promise<LifelineMessageEvent> {
-  const received = new Promise<LifelineMessageEvent>((resolve) =>
+function echo(line: Lifeline, data: unknown): Promise<MessageEvent> {
+  const received = new Promise<MessageEvent>((resolve) =>
     line.addEventListener('message', resolve, { once: true }),
   );
   line.send(data);
@@ -117,15 +117,15 @@ describe('event order and fields over a connection life', () => {
     expect(log.slice(0, 6)).toEqual([
       'open@1 true',
       `message hi from ${origin}`,
-      "close 4000 'rebalancing' clean=true @0",
+      "close 4000 'rebalancing' clean=true @3",
       'open@1 true',
-      "close 1006 '' clean=false @0",
+      "close 1006 '' clean=false @3",
       'open@1 true',
     ]);
     // the server's own shutdown of the open socket, then at least one refused attempt: error before close
     const rest = log.slice(6);
-    expect(rest[0]).toBe("close 1006 '' clean=false @0");
-    expect(rest.slice(1, 3)).toEqual(['error@0', "close 1006 '' clean=false @0"]);
+    expect(rest[0]).toBe("close 1006 '' clean=false @3");
+    expect(rest.slice(1, 3)).toEqual(['error@3', "close 1006 '' clean=false @3"]);
     expect(rest.at(-1)).toBe('open@1 true');
     expect(log.filter((entry) => entry.startsWith('close 1000'))).toEqual([]);
   });

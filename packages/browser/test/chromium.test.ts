@@ -1,4 +1,4 @@
-import { Lifeline, type LifelineMessageEvent } from '@lifeline/browser';
+import { Lifeline } from '@lifeline/browser';
 import { expect, inject, onTestFinished, test } from 'vitest';
 
 test('runs in real Chromium, on its own WebSocket', () => {
@@ -9,7 +9,7 @@ test('runs in real Chromium, on its own WebSocket', () => {
 test('round-trips a message from the page through a loopback server', async () => {
   const line = new Lifeline(inject('wsUrl'), { reconnect: { minDelay: 1 } });
   onTestFinished(() => line.close());
-  const received = new Promise<LifelineMessageEvent>((resolve) =>
+  const received = new Promise<MessageEvent>((resolve) =>
     line.addEventListener('message', resolve, { once: true }),
   );
   line.send('hello from Chromium');

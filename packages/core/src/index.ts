@@ -50,7 +50,7 @@ export { requester } from './request.js';
 export type { Variant, VariantOf } from './route.js';
 export type { Issues } from './schema.js';
 export type { StandardEventMap } from './standard-events.js';
-export { LifelineCloseEvent, LifelineErrorEvent, LifelineMessageEvent } from './standard-events.js';
+export { LifelineCloseEvent, LifelineErrorEvent } from './standard-events.js';
 export type { ConnectionState, Phase } from './state.js';
 export type { LifelineStreams } from './stream.js';
 export { stream } from './stream.js';

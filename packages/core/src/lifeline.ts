@@ -31,7 +31,7 @@ import { checkCloseArguments, checkProtocols, clampCloseCode, parseWebSocketUrl 
 import {
   LifelineCloseEvent,
   LifelineErrorEvent,
-  LifelineMessageEvent,
+  PlatformMessageEvent,
   type StandardEventMap,
 } from './standard-events.js';
 import {
@@ -120,10 +120,11 @@ interface Dialing {
  * @see https://websockets.spec.whatwg.org/#the-websocket-interface
  */
 export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string = 'type'> extends EventTarget {
-  static readonly CONNECTING = CONNECTING;
-  static readonly OPEN = OPEN;
-  static readonly CLOSING = CLOSING;
-  static readonly CLOSED = CLOSED;
+  // defined below as WebIDL constants: read-only and non-configurable, which class fields cannot be
+  declare static readonly CONNECTING: typeof CONNECTING;
+  declare static readonly OPEN: typeof OPEN;
+  declare static readonly CLOSING: typeof CLOSING;
+  declare static readonly CLOSED: typeof CLOSED;
   declare readonly CONNECTING: typeof CONNECTING;
   declare readonly OPEN: typeof OPEN;
   declare readonly CLOSING: typeof CLOSING;
@@ -146,6 +147,9 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
   // closing or closed, kept apart for send(): the state objects differ in shape per phase, which makes
   // reading their `phase` there a slow (megamorphic) property load
   #isClosed = false;
+  // while a socket's standard close or error event is dispatched, readyState is CLOSED, as that socket's
+  // own is, even when the state already says what comes next (waiting to reconnect)
+  #isReportingSocketEnd = false;
   #connection: Connection | null = null;
   #url = '';
   #origin = '';
@@ -253,7 +257,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
 
   /** CONNECTING while connecting and while waiting to reconnect; CLOSING only after `close()`; CLOSED when final. */
   get readyState(): 0 | 1 | 2 | 3 {
-    return toReadyState(this.#state.phase);
+    return this.#isReportingSocketEnd ? CLOSED : toReadyState(this.#state.phase);
   }
 
   /** The subprotocol the server selected on the current or last connection. */
@@ -265,10 +269,19 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     return this.#extensions;
   }
 
-  /** Bytes the socket holds plus bytes queued here (UTF-8 for text). */
+  /**
+   * Bytes handed to `send()` and not yet sent (UTF-8 for text): what the socket holds, plus what is queued
+   * here, plus, as the standard says, everything sent after `close()`, which never leaves.
+   * @see https://websockets.spec.whatwg.org/#dom-websocket-bufferedamount
+   */
   get bufferedAmount(): number {
     const socket = this.#connection?.socket;
-    return (this.#state.phase === 'open' && socket ? socket.bufferedAmount : 0) + this.#outbound.queuedBytes;
+    const outbound = this.#outbound;
+    // at least what was written in this task: ws stops counting bytes the moment the kernel takes them,
+    // the standard only once the task ends (issue #13)
+    const held =
+      this.#state.phase === 'open' && socket ? Math.max(socket.bufferedAmount, outbound.writtenNow) : 0;
+    return held + outbound.queuedBytes + outbound.closedBytes;
   }
 
   /**
@@ -349,7 +362,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     // no socket (idle, waiting, or resolving providers), yet readyState was CONNECTING: fail "the
     // connection" as the standard does for a connecting socket, with an error event and then close 1006
     queueMicrotask(() => {
-      if (this.#hears('error')) this.dispatchEvent(new LifelineErrorEvent(undefined));
+      if (this.#hears('error')) this.#dispatchSocketEnd(new LifelineErrorEvent(undefined));
       this.#finishClose({ code: 1006, reason: '', wasClean: false }, false);
     });
   }
@@ -848,7 +861,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     const next = this.#next(info);
     // the socket's own event first, then what Lifeline makes of it
     const dispatchClose = () => {
-      if (socketClose && this.#hears('close')) this.dispatchEvent(new LifelineCloseEvent(socketClose));
+      if (socketClose && this.#hears('close')) this.#dispatchSocketEnd(new LifelineCloseEvent(socketClose));
       if (info.error) this.#reportError(info.error);
     };
     if ('stop' in next) {
@@ -973,8 +986,12 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     // a frame is text or binary data, as send() takes; anything else a platform hands over counts as 0
     // rather than making the total NaN
     this.#stats.bytesIn += size ?? (byteLength(data as Outgoing, this.#utf8Length) || 0);
+    // the standard's "if readyState is not OPEN, return": after close(), frames already received are not
+    // delivered, as standard events or decoded
+    if (this.#isClosed) return;
     if (this.#heartbeat?.onMessage(data)) return;
-    if (this.#hears('message')) this.dispatchEvent(new LifelineMessageEvent(data, this.#origin));
+    if (this.#hears('message'))
+      this.dispatchEvent(new PlatformMessageEvent('message', { data, origin: this.#origin }));
     // decoding costs only where someone takes decoded values: raw drop-in use never parses. Requesters
     // listen to `drop`, so the emitter exists whenever the inbound path is active.
     const emitter = this.#emitter;
@@ -999,7 +1016,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     if (connection !== this.#connection) return;
     const error = event.error ?? (event.message ? new Error(event.message) : undefined);
     connection.lastError = error;
-    if (this.#hears('error')) this.dispatchEvent(new LifelineErrorEvent(error));
+    if (this.#hears('error')) this.#dispatchSocketEnd(new LifelineErrorEvent(error));
     // the standard closes a failed attempt before its error event; undici 6 (Node 22) fires the error
     // alone and stays CONNECTING, so no close would ever come (nodejs/undici#3697)
     if (!connection.opened && connection.socket.readyState === CONNECTING) {
@@ -1129,7 +1146,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     this.#outbound.rejectWaiters(this.#closedError());
     const info: CloseInfo = { phase: opened ? 'open' : 'connect', ...close, attempt: 0 };
     this.#stats.lastClose = info;
-    if (this.#hears('close')) this.dispatchEvent(new LifelineCloseEvent(close));
+    if (this.#hears('close')) this.#dispatchSocketEnd(new LifelineCloseEvent(close));
     this.#emit('close', { ...info, willReconnect: false });
   }
 
@@ -1206,6 +1223,21 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
     }
   }
 
+  /**
+   * Dispatches the standard `close` or `error` event of a socket that ended. Its handlers read CLOSED, as
+   * on that socket; Lifeline's own state (and a `close()` or `reconnect()` they call) already acts on
+   * what follows.
+   */
+  #dispatchSocketEnd(event: Event): void {
+    const wasReporting = this.#isReportingSocketEnd;
+    this.#isReportingSocketEnd = true;
+    try {
+      this.dispatchEvent(event);
+    } finally {
+      this.#isReportingSocketEnd = wasReporting;
+    }
+  }
+
   /** Whether a standard event of `type` has a listener: events nobody hears are never built. */
   #hears(type: keyof StandardEventMap): boolean {
     return (this.#listenedTypes & TYPE_BITS[type]) !== 0;
@@ -1239,12 +1271,15 @@ export class Lifeline<TMessage = unknown, TSend = unknown, TKey extends string =
   }
 }
 
-Object.defineProperties(Lifeline.prototype, {
+// WebIDL constants, on the interface object and its prototype: enumerable, read-only, non-configurable
+const READY_STATES: PropertyDescriptorMap = {
   CONNECTING: { value: CONNECTING, enumerable: true },
   OPEN: { value: OPEN, enumerable: true },
   CLOSING: { value: CLOSING, enumerable: true },
   CLOSED: { value: CLOSED, enumerable: true },
-});
+};
+Object.defineProperties(Lifeline, READY_STATES);
+Object.defineProperties(Lifeline.prototype, READY_STATES);
 
 function checkOptions(policy: ReconnectOptions, options: AnyLifelineOptions): void {
   checkDuration('reconnect.minDelay', policy.minDelay);

@@ -180,6 +180,10 @@ function isOptions(value: unknown): value is AnyLifelineOptions {
 export function normalizeArgs<TOptions extends AnyLifelineOptions>(
   args: LifelineArgs<TOptions>,
 ): { url: UrlProvider; protocols: ProtocolsProvider; options: TOptions | Record<string, never> } {
+  // WebIDL: a missing required argument is a TypeError; an undefined url is the string 'undefined'
+  if ((args as readonly unknown[]).length === 0) {
+    throw new TypeError("Failed to construct 'WebSocket': 1 argument required, but only 0 present.");
+  }
   const [url, second, third] = args as [UrlProvider, unknown, unknown];
   if (isOptions(second)) return { url, protocols: undefined, options: second as TOptions };
   return { url, protocols: (second ?? undefined) as ProtocolsProvider, options: (third ?? {}) as TOptions };

@@ -49,6 +49,11 @@ export class Outbound {
   /** Messages and bytes (UTF-8 for text) handed to sockets, for the Lifeline's stats. */
   messagesOut = 0;
   bytesOut = 0;
+  /**
+   * Bytes of the messages `send()` dropped as `closed`. The standard counts what is sent after `close()`
+   * in `bufferedAmount` for good, so that code watching it sees the data never left.
+   */
+  closedBytes = 0;
   readonly #options: OutboundOptions;
   // read on every send: kept here rather than one object further away
   readonly #highWaterMark: number;
@@ -60,6 +65,9 @@ export class Outbound {
   #sticky: Map<string, QueuedMessage> | null = null;
   #socket: WebSocketLike | null = null;
   #onWritten: (() => void) | null = null;
+  // while above 0, a microtask that resets it is pending
+  #writtenNow = 0;
+  #endTurn: (() => void) | null = null;
   // write callbacks still to come from the current socket: while there are some, nothing polls
   #inFlight = 0;
   #poll: unknown = null;
@@ -80,6 +88,16 @@ export class Outbound {
     return this.#queue?.bytes ?? 0;
   }
 
+  /**
+   * Bytes written to sockets by code that has not yet yielded to the event loop (reset at the next
+   * microtask checkpoint). The standard counts them in `bufferedAmount` until the task ends, but `ws`
+   * stops counting a write as soon as the kernel takes it, which on an idle connection is at once.
+   * @see https://websockets.spec.whatwg.org/#dom-websocket-bufferedamount
+   */
+  get writtenNow(): number {
+    return this.#writtenNow;
+  }
+
   /** Messages queued. */
   get #queued(): number {
     return this.#queue?.length ?? 0;
@@ -93,7 +111,10 @@ export class Outbound {
    */
   send(value: unknown, data: Outgoing, options: SendOptions | undefined, isClosed: boolean): boolean {
     // checked before the socket: a socket that is closing would swallow the message without a word
-    if (isClosed) return this.#drop(value, 'closed');
+    if (isClosed) {
+      this.closedBytes += byteLength(data, this.#utf8Length);
+      return this.#drop(value, 'closed');
+    }
     const bytes = byteLength(data, this.#utf8Length);
     // on every path, not only when queued, so whether a message fits never depends on timing
     if (bytes > this.#maxBytes) return this.#drop(value, 'too-big');
@@ -152,8 +173,10 @@ export class Outbound {
 
   /** Sends at once, ahead of the queue (the `handshake` hook's `send`); `socket` may not be attached yet. */
   sendDirect(socket: WebSocketLike, data: Outgoing): void {
+    const bytes = byteLength(data, this.#utf8Length);
     this.messagesOut++;
-    this.bytesOut += byteLength(data, this.#utf8Length);
+    this.bytesOut += bytes;
+    this.#countWritten(bytes);
     socket.send(data);
   }
 
@@ -241,6 +264,8 @@ export class Outbound {
     const socket = this.#socket;
     // a socket that is no longer OPEN (the server began closing) queues: the next connection sends it
     if (socket === null || socket.readyState !== 1) return -1;
+    // the socket's own count, without writtenNow: bytes the kernel took are not congestion, and a gate
+    // closed by them would hold a burst back until the next write callback or poll
     const buffered = socket.bufferedAmount;
     return buffered <= this.#highWaterMark ? buffered : -1;
   }
@@ -250,6 +275,7 @@ export class Outbound {
     const socket = this.#socket as WebSocketLike;
     this.messagesOut++;
     this.bytesOut += bytes;
+    this.#countWritten(bytes);
     // the callback says when bytes left the process: the next chance to flush, with no polling. It costs
     // Node a tick, keeps the chunk alive until then and defeats write batching, so only writes that may
     // take the socket over the high-water mark, or that something waits for, ask for one
@@ -266,6 +292,21 @@ export class Outbound {
     } else {
       socket.send(data);
     }
+  }
+
+  /**
+   * Counts bytes until the sender yields: one microtask per burst of sends, not per send, and no write
+   * callback, which would cost Node a tick per write and break its batching (see #write). Anything the
+   * kernel has not taken by then the socket's own `bufferedAmount` still counts.
+   */
+  #countWritten(bytes: number): void {
+    if (this.#writtenNow === 0 && bytes > 0) {
+      this.#endTurn ??= () => {
+        this.#writtenNow = 0;
+      };
+      queueMicrotask(this.#endTurn);
+    }
+    this.#writtenNow += bytes;
   }
 
   /** What a write to `socket` calls back: the next chance to flush, unless another socket took over since. */

@@ -1,25 +1,27 @@
 /*
  * The standard events core builds itself. Core never re-dispatches a platform event object: `ws`,
  * undici and browsers each shape theirs differently, and a re-dispatched event keeps the old target.
- * Node 20 has no global CloseEvent, so both classes are core's own, with the standard's fields.
+ * Node 20 has no global CloseEvent, so the close and error classes are core's own, with the standard's
+ * fields; message events are the platform's own `MessageEvent`.
  */
 
 /** What every WebSocket message event has for `ports`: the standard's frozen, empty array. */
 const NO_PORTS: readonly never[] = Object.freeze([]);
 
 /**
- * A `message` event: `data` is a string, or binary data per `binaryType`. One is built per frame, so the
- * fields a WebSocket never sets are getters on the prototype, as the standard's attributes are.
+ * A `message` event for runtimes without a `MessageEvent` of their own (React Native); everywhere else
+ * Lifeline dispatches the platform's. The fields a WebSocket never sets are getters on the prototype, as
+ * the standard's attributes are.
  */
 export class LifelineMessageEvent<TData = unknown> extends Event {
   readonly data: TData;
   /** The serialisation of the URL's origin, e.g. `wss://example.com`. */
   readonly origin: string;
 
-  constructor(data: TData, origin: string) {
-    super('message');
-    this.data = data;
-    this.origin = origin;
+  constructor(type: string, init: { data?: TData; origin?: string } = {}) {
+    super(type);
+    this.data = init.data as TData;
+    this.origin = init.origin ?? '';
   }
 
   get lastEventId(): string {
@@ -34,6 +36,21 @@ export class LifelineMessageEvent<TData = unknown> extends Event {
     return NO_PORTS;
   }
 }
+
+/**
+ * The class of the `message` events Lifeline dispatches: the platform's `MessageEvent` (browsers, workers,
+ * Node, Deno, Bun), so `event instanceof MessageEvent` holds as for any WebSocket; core's own where none exists.
+ */
+export const PlatformMessageEvent: new (
+  type: 'message',
+  init: { data: unknown; origin: string },
+) => MessageEvent =
+  typeof MessageEvent === 'function'
+    ? MessageEvent
+    : (LifelineMessageEvent as unknown as new (
+        type: 'message',
+        init: { data: unknown; origin: string },
+      ) => MessageEvent);
 
 /** A `close` event with the code, reason and `wasClean` the socket itself reported. */
 export class LifelineCloseEvent extends Event {
@@ -63,7 +80,7 @@ export class LifelineErrorEvent extends Event {
 
 export interface StandardEventMap {
   open: Event;
-  message: LifelineMessageEvent;
+  message: MessageEvent;
   close: LifelineCloseEvent;
   error: LifelineErrorEvent;
 }

@@ -143,7 +143,7 @@ describe('retries', () => {
     expect(line.readyState).toBe(line.CLOSED);
     expect(line.state).toMatchObject({ phase: 'closed', code: 1006 });
     expect(log.slice(-7)).toEqual([
-      'onerror@0',
+      'onerror@3',
       'state:closed',
       'onclose:1006:false@3',
       'error:ERR_CONNECT_FAILED',
@@ -193,7 +193,7 @@ describe('connectTimeout', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(log).toEqual([
       'state:waiting',
-      'onclose:1006:false@0',
+      'onclose:1006:false@3',
       'error:ERR_CONNECT_TIMEOUT',
       'close:1006:retry',
       'reconnecting:2:10',

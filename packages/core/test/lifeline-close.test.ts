@@ -16,7 +16,7 @@ const AN_HOUR = 3_600_000;
 // close() while CONNECTING fails the connection: CLOSING, an error event, then CLOSED and close 1006
 const FAILED_BY_CLOSE = [
   'state:closing',
-  'onerror@2',
+  'onerror@3',
   'state:closed',
   'onclose:1006:false@3',
   'close:1006:final',
@@ -170,7 +170,7 @@ describe('close() is final in every phase: no attempt after it, exactly one clos
     // the extension close of the dropped socket comes after close(), and says no reconnect follows
     expect(log).toEqual([
       'state:waiting',
-      'onclose:1001:true@0',
+      'onclose:1001:true@3',
       'state:closing',
       'close:1001:final',
       ...FAILED_BY_CLOSE.slice(1),

@@ -35,14 +35,14 @@ describe('state transitions and readyState', () => {
     expect(net.sockets).toHaveLength(1);
   });
 
-  test('connecting -> waiting -> connecting: a failed attempt is CONNECTING throughout', async () => {
+  test('connecting -> waiting -> connecting: CONNECTING throughout, but CLOSED while the failed socket reports', async () => {
     const { net, line } = fakeLine({ reconnect: { minDelay: 0 } });
     const log = record(line);
     (await net.nextSocket()).refuse();
     expect(log).toEqual([
-      'onerror@0',
+      'onerror@3',
       'state:waiting',
-      'onclose:1006:false@0',
+      'onclose:1006:false@3',
       'error:ERR_CONNECT_FAILED',
       'close:1006:retry',
       'reconnecting:2:0',
@@ -52,11 +52,11 @@ describe('state transitions and readyState', () => {
     expect(log.at(-1)).toBe('state:connecting');
   });
 
-  test('open -> waiting: the close event carries the socket code and sees CONNECTING', async () => {
+  test('open -> waiting: the close event carries the socket code and sees CLOSED', async () => {
     const { line, socket } = await openLine();
     const log = record(line);
     socket.serverClose(4000, 'restart');
-    expect(log).toEqual(['state:waiting', 'onclose:4000:true@0', 'close:4000:retry', 'reconnecting:2:0']);
+    expect(log).toEqual(['state:waiting', 'onclose:4000:true@3', 'close:4000:retry', 'reconnecting:2:0']);
     expect(line.state).toEqual({ phase: 'waiting', attempt: 2, delay: 0 });
   });
 
@@ -80,7 +80,7 @@ describe('state transitions and readyState', () => {
     const log = record(line);
     socket.refuse();
     expect(log).toEqual([
-      'onerror@0',
+      'onerror@3',
       'state:closed',
       'onclose:1006:false@3',
       'error:ERR_CONNECT_FAILED',
@@ -152,7 +152,7 @@ describe('reconnect() in each phase', () => {
     const log = record(line);
     line.reconnect();
     expect(first.closeCalls).toHaveLength(1);
-    expect(log).toEqual(['state:waiting', 'onclose:1006:false@0', 'close:1006:retry', 'reconnecting:1:0']);
+    expect(log).toEqual(['state:waiting', 'onclose:1006:false@3', 'close:1006:retry', 'reconnecting:1:0']);
     const second = await net.nextSocket();
     const announced = nextEvent(line, 'open');
     second.open();
@@ -170,7 +170,7 @@ describe('reconnect() in each phase', () => {
     expect(socket.sent).toEqual([]);
     const log = record(line);
     socket.serverClose(4001, 'rotate');
-    expect(log).toEqual(['state:waiting', 'onclose:4001:true@0', 'close:4001:retry', 'reconnecting:1:0']);
+    expect(log).toEqual(['state:waiting', 'onclose:4001:true@3', 'close:4001:retry', 'reconnecting:1:0']);
     const next = await net.nextSocket();
     const announced = nextEvent(line, 'open');
     next.open();

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { checkCloseArguments, checkProtocols, clampCloseCode, parseWebSocketUrl } from '../src/standard.js';
+import { LifelineMessageEvent, PlatformMessageEvent } from '../src/standard-events.js';
 
 /** Runs `fn` and returns the DOMException it throws. */
 function domException(fn: () => unknown): DOMException {
@@ -162,5 +163,25 @@ describe('clampCloseCode ([Clamp] unsigned short)', () => {
     expect(clampCloseCode(1000.5)).toBe(1000);
     expect(clampCloseCode(3001.5)).toBe(3002);
     expect(clampCloseCode(2999.5)).toBe(3000);
+  });
+});
+
+describe('LifelineMessageEvent, for runtimes without a MessageEvent of their own', () => {
+  test("has the standard's fields: data, origin, and the empty lastEventId, source and ports", () => {
+    const event = new LifelineMessageEvent('message', { data: 'hi', origin: 'wss://example.com' });
+    expect(event).toBeInstanceOf(Event);
+    expect([event.type, event.data, event.origin, event.lastEventId, event.source]).toEqual([
+      'message',
+      'hi',
+      'wss://example.com',
+      '',
+      null,
+    ]);
+    expect(event.ports).toEqual([]);
+    expect(Object.isFrozen(event.ports)).toBe(true);
+  });
+
+  test('where the platform has MessageEvent, Lifeline dispatches that one', () => {
+    expect(PlatformMessageEvent).toBe(MessageEvent);
   });
 });
