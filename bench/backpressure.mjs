@@ -1,7 +1,7 @@
 // Backpressure benchmark (standalone; `pnpm build` first, then `node bench/backpressure.mjs`).
 //
 // 1. Memory: each client sends 256 MiB in 64 KiB binary messages to a reader throttled to ~20 MB/s,
-//    and reports its peak RSS. Clients: Lifeline (`send(); await drained()`), raw ws gated by hand on
+//    and reports its peak RSS. Clients: Lifeline (`send(); await drained(line)`), raw ws gated by hand on
 //    its send callback above 1 MiB buffered, and a naive raw ws loop.
 //    Each client's idle baseline (connected, nothing sent) is measured too, to tell the libraries' own
 //    footprint from what the loop buffers.
@@ -65,7 +65,7 @@ async function reader() {
 
 /** One client run: prints { mode, wallMs, cpuMs, peakRssMiB } as JSON. */
 async function client(mode, url, messages) {
-  const { Lifeline } = await import('@lifeline/node');
+  const { Lifeline, drained, opened } = await import('@lifeline/node');
   const { WebSocket } = await import('ws');
   const isSmall = mode.endsWith('small');
   const payload = isSmall ? 'x'.repeat(64) : Buffer.alloc(CHUNK, 7);
@@ -77,7 +77,7 @@ async function client(mode, url, messages) {
   const done = new Promise((resolve) => {
     socket.addEventListener('message', (event) => event.data === 'done' && resolve());
   });
-  if (isLifeline) await socket.opened();
+  if (isLifeline) await opened(socket);
   else await once(socket, 'open');
   socket.send(header);
   const cpu = process.cpuUsage();
@@ -90,7 +90,7 @@ async function client(mode, url, messages) {
     case 'lifeline-drained':
       for (let i = 0; i < messages; i++) {
         socket.send(payload);
-        await socket.drained();
+        await drained(socket);
       }
       break;
     case 'ws-hand-gated':

@@ -88,7 +88,7 @@ async function sink() {
 
 /** One measurement; prints its medians, per-round ratio and difference as a JSON line. */
 async function run() {
-  const { Lifeline } = await import('@lifeline/node');
+  const { Lifeline, handshake, opened } = await import('@lifeline/node');
   const sink = new Child(SCRIPT, ['sink']);
   try {
     const { port } = await sink.nextLine(SINK_START_MS);
@@ -98,11 +98,11 @@ async function run() {
       ...(HEARTBEAT_OFF && { heartbeat: false }),
       // text frames delivered as they are, so the typed path does the same work as the standard one
       ...(TYPED && { codec: { encode: String, decode: (text) => text } }),
-      handshake: ({ socket }) => {
-        underLine = socket;
-      },
     });
-    await line.opened();
+    handshake(line, ({ socket }) => {
+      underLine = socket;
+    });
+    await opened(line);
     // the receive path's reference: a plain ws socket with ws's own listener
     const plain = PATH === 'receive' ? await openPlain(url) : null;
 

@@ -2,7 +2,7 @@
 // It shows the reconnect schedule, messages queued while the server is down arriving once and in
 // order, then a typed message stream checked by a zod schema (one invalid frame reported and
 // skipped) and a request/response, and exits by itself.
-import { Lifeline } from '@lifeline/node';
+import { Lifeline, opened, requester, route, stats } from '@lifeline/node';
 import { WebSocketServer } from 'ws';
 import * as z from 'zod';
 
@@ -49,6 +49,7 @@ const { port } = server.address();
 const line = new Lifeline(`ws://127.0.0.1:${port}/demo`, {
   reconnect: { minDelay: 100, maxDelay: 2000 },
 });
+const counters = stats(line);
 
 line.on('open', ({ attempt, downtime }) => log(`open (attempt ${attempt}, down for ${downtime} ms)`));
 line.on('close', ({ code, willReconnect }) =>
@@ -57,7 +58,7 @@ line.on('close', ({ code, willReconnect }) =>
 line.on('reconnecting', ({ attempt, delay }) => log(`reconnecting: attempt ${attempt} in ${delay} ms`));
 line.on('message', (message) => log(`echo: ${JSON.stringify(message)}`));
 
-await line.opened();
+await opened(line);
 line.send({ seq: 1, text: 'before the restart' });
 await new Promise((resolve) => line.once('message', resolve));
 
@@ -94,13 +95,12 @@ const Market = z.discriminatedUnion('type', [
   z.object({ type: z.literal('quote'), symbol: z.string(), bid: z.number(), ask: z.number() }),
 ]);
 const market = new Lifeline(`ws://127.0.0.1:${port}/feed`, { schema: Market });
+const marketCounters = stats(market);
 let received = 0;
 const fed = new Promise((resolve) => {
   const count = () => ++received + invalidFrames === feed.length && resolve();
-  market.on('message', 'trade', (trade) => count(log(`typed: trade ${trade.symbol} at ${trade.price}`)));
-  market.on('message', 'quote', (quote) =>
-    count(log(`typed: quote ${quote.symbol} ${quote.bid}/${quote.ask}`)),
-  );
+  route(market, 'trade', (trade) => count(log(`typed: trade ${trade.symbol} at ${trade.price}`)));
+  route(market, 'quote', (quote) => count(log(`typed: quote ${quote.symbol} ${quote.bid}/${quote.ask}`)));
 });
 let invalidFrames = 0;
 market.on('invalid', ({ data, issues }) => {
@@ -110,19 +110,22 @@ market.on('invalid', ({ data, issues }) => {
   );
 });
 await fed;
-await market.opened();
-const stayedOpen = market.readyState === Lifeline.OPEN && market.stats.connects === 1;
+await opened(market);
+const stayedOpen = market.readyState === Lifeline.OPEN && marketCounters.connects === 1;
 log(
   `${received} typed messages, ${invalidFrames} invalid frame skipped; connection stayed open: ${stayedOpen}`,
 );
 
 // request/response: the reply is matched by its id and checked by its own schema
 const Price = z.object({ id: z.number(), symbol: z.string(), price: z.number() });
-const reply = await market.request({ type: 'price', symbol: 'ETH' }, { response: Price, timeout: 2000 });
+const reply = await requester(market).request(
+  { type: 'price', symbol: 'ETH' },
+  { response: Price, timeout: 2000 },
+);
 log(`request price ETH -> ${JSON.stringify(reply)}`);
 market.close();
 
 line.close(1000, 'demo done');
 await new Promise((resolve) => line.once('state', resolve));
-log(`closed for good: ${JSON.stringify(line.stats)}`);
+log(`closed for good: ${JSON.stringify(counters)}`);
 server.close();

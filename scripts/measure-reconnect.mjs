@@ -16,7 +16,7 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { loadavg } from 'node:os';
-import { Lifeline } from '@lifeline/node';
+import { Lifeline, opened } from '@lifeline/node';
 import { WebSocketServer } from 'ws';
 
 const REPETITIONS = 20;
@@ -98,7 +98,7 @@ async function singleClient(downtime) {
   const line = new Lifeline(server.url, { reconnect: { minDelay: MIN_DELAY, minUptime: MIN_UPTIME } });
   const times = [];
   try {
-    await line.opened();
+    await opened(line);
     for (let i = 0; i < REPETITIONS; i++) {
       await sleep(MIN_UPTIME * 1.5);
       const reopened = nextOpen(line);
@@ -119,7 +119,7 @@ async function manyClients(minDelay) {
     () => new Lifeline(server.url, { reconnect: { minDelay, minUptime: MIN_UPTIME } }),
   );
   try {
-    await Promise.all(lines.map((line) => line.opened()));
+    await Promise.all(lines.map((line) => opened(line)));
     await sleep(MIN_UPTIME * 1.5);
     const drops = [];
     const starts = [];

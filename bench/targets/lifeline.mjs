@@ -1,9 +1,12 @@
 // Lifeline (@lifeline/node, or a bundle of the sources with --source): the standard event API for text,
-// typed messages through its `schema` option for decoding, drained() for backpressure.
+// typed messages through its `schema` option for decoding, drained(line) for backpressure.
 import { whenOpen } from './common.mjs';
 
 export async function load({ lifelineModule }) {
-  const { Lifeline } = await import(lifelineModule);
+  const lifeline = await import(lifelineModule);
+  const { Lifeline } = lifeline;
+  // a checkout from before the kernel split (--from) has the method instead of the function
+  const drained = lifeline.drained ?? ((line) => line.drained());
   let decodeMode = 'pending';
 
   const open = (url, onText, options) => {
@@ -52,7 +55,7 @@ export async function load({ lifelineModule }) {
     async pump(line, chunk, count) {
       for (let i = 0; i < count; i++) {
         line.send(chunk);
-        await line.drained();
+        await drained(line);
       }
     },
   };

@@ -1,4 +1,12 @@
-import { Lifeline, type Outgoing, type WebSocketLike } from '@lifeline/node';
+import {
+  drained,
+  handshake,
+  Lifeline,
+  type Outgoing,
+  opened,
+  stats,
+  type WebSocketLike,
+} from '@lifeline/node';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { NodeSocket } from '../../packages/node/src/socket.js';
 import { countingTimers } from '../helpers/counting-timers.js';
@@ -53,14 +61,16 @@ describe.each([
       highWaterMark: HIGH_WATER_MARK,
       queue: { maxBytes: 64 * 1024 * 1024 },
       timers,
-      handshake: ({ socket }) => {
-        sockets.push(socket);
-      },
+      // its shared ticker is a short timer too: these tests count the outbound path's
+      heartbeat: false,
+    });
+    handshake(line, ({ socket }) => {
+      sockets.push(socket);
     });
     onTestFinished(() => line.close());
     const drops: unknown[] = [];
     line.on('drop', (drop) => drops.push(drop));
-    const [serverSide] = await Promise.all([server.nextConnection(), line.opened()]);
+    const [serverSide] = await Promise.all([server.nextConnection(), opened(line)]);
     serverSide.pause();
 
     for (let i = 0; i < MESSAGES; i++) line.send(message(i));
@@ -68,7 +78,7 @@ describe.each([
     const queuedWhileStalled = line.bufferedAmount - socket.bufferedAmount;
     serverSide.resume();
     const order = await receiveAll(server, MESSAGES);
-    await line.drained();
+    await drained(line);
 
     // the gate closed: most of the 32 MiB waited in the queue, not in the socket
     expect(queuedWhileStalled).toBeGreaterThan(MESSAGES * MESSAGE_BYTES * 0.5);
@@ -85,9 +95,9 @@ describe.each([
 test('with write callbacks, draining needs no timer at all', async () => {
   const server = await startServer();
   const timers = countingTimers();
-  const line = new Lifeline(server.url, { highWaterMark: HIGH_WATER_MARK, timers });
+  const line = new Lifeline(server.url, { highWaterMark: HIGH_WATER_MARK, timers, heartbeat: false });
   onTestFinished(() => line.close());
-  const [serverSide] = await Promise.all([server.nextConnection(), line.opened()]);
+  const [serverSide] = await Promise.all([server.nextConnection(), opened(line)]);
   serverSide.pause();
   let maxPending = 0;
   const watch = () => {
@@ -101,33 +111,31 @@ test('with write callbacks, draining needs no timer at all', async () => {
     await server.nextMessage();
     watch();
   }
-  await line.drained();
+  await drained(line);
 
   expect(maxPending).toBe(0);
 });
 
-test('drained() also settles for bytes written without a callback (the handshake hook sends them)', async () => {
+test('drained(line) also settles for bytes written without a callback (the handshake hook sends them)', async () => {
   const server = await startServer();
   const timers = countingTimers();
   let serverSide: WebSocket | undefined;
-  const line = new Lifeline(server.url, {
-    timers,
-    handshake: async ({ send }) => {
-      serverSide = await server.nextConnection();
-      serverSide.pause();
-      // 16 MiB into a reader that stopped: most of it stays in the client socket
-      for (let i = 0; i < 1024; i++) send(message(i));
-    },
+  const line = new Lifeline(server.url, { timers, heartbeat: false });
+  handshake(line, async ({ send }) => {
+    serverSide = await server.nextConnection();
+    serverSide.pause();
+    // 16 MiB into a reader that stopped: most of it stays in the client socket
+    for (let i = 0; i < 1024; i++) send(message(i));
   });
   onTestFinished(() => line.close());
-  await line.opened();
+  await opened(line);
   expect(line.bufferedAmount).toBeGreaterThan(0);
 
-  const drained = line.drained();
+  const whenDrained = drained(line);
   // no write callback will come: the fallback poll is what settles it
   expect(timers.pendingShort).toBe(1);
   serverSide?.resume();
-  await drained;
+  await whenDrained;
 
   expect(line.bufferedAmount).toBe(0);
   expect(timers.pendingShort).toBe(0);
@@ -136,11 +144,12 @@ test('drained() also settles for bytes written without a callback (the handshake
 test('messages queued during 50 consecutive outages arrive exactly once and in order', async () => {
   const server = await startServer();
   const line = new Lifeline(server.url, { reconnect: { minDelay: 1, maxDelay: 10, minUptime: 0 } });
+  const counters = stats(line);
   onTestFinished(() => line.close());
   const received: number[] = [];
   const perOutage = 20;
   let next = 0;
-  await line.opened();
+  await opened(line);
 
   for (let outage = 0; outage < 50; outage++) {
     const noticed = nextEvent(line, 'reconnecting');
@@ -149,12 +158,12 @@ test('messages queued during 50 consecutive outages arrive exactly once and in o
     for (let i = 0; i < perOutage; i++) expect(line.send(String(next++))).toBe(true);
     await server.start();
     for (let i = 0; i < perOutage; i++) received.push(Number(await server.nextMessage()));
-    await line.drained();
+    await drained(line);
   }
 
   expect(received).toEqual(Array.from({ length: 50 * perOutage }, (_, i) => i));
   // a duplicate of the last batch would arrive before this
   line.send('end');
   expect(await server.nextMessage()).toBe('end');
-  expect(line.stats.connects).toBe(51);
+  expect(counters.connects).toBe(51);
 });

@@ -1,4 +1,5 @@
 import type { AttemptContext, Lifeline, LifelineCloseEvent } from '@lifeline/node';
+import { opened, stats } from '@lifeline/node';
 import { describe, expect, test } from 'vitest';
 import { nodeLifeline } from '../helpers/node-lifeline.js';
 import { nextEvent, startServer, startSilentServer, type TestServer } from '../helpers/server.js';
@@ -26,12 +27,12 @@ function standardEvents(line: Lifeline): string[] {
 async function afterSeveralRetryDelays(server: TestServer): Promise<void> {
   const probe = nodeLifeline(`${server.url}/probe`, policy);
   for (let round = 0; round < 3; round++) {
-    await probe.opened();
+    await opened(probe);
     const dropped = nextEvent(probe, 'reconnecting');
     for (const socket of server.wss.clients) socket.terminate();
     await dropped;
   }
-  await probe.opened();
+  await opened(probe);
   probe.close();
 }
 
@@ -39,13 +40,14 @@ describe('close() against a real server: final in every phase, exactly one close
   test('idle: error, then close 1006; nothing ever dials', async () => {
     const server = await startServer();
     const line = nodeLifeline(server.url, { ...policy, autoConnect: false });
+    const counters = stats(line);
     const events = standardEvents(line);
     const closed = nextEvent(line, 'close');
     line.close();
     await closed;
     await afterSeveralRetryDelays(server);
     expect(events).toEqual(['error@3', 'close:1006::false@3']);
-    expect(line.stats.attempts).toBe(0);
+    expect(counters.attempts).toBe(0);
   });
 
   test('connecting, while an async url provider is pending: no socket is made when it resolves', async () => {
@@ -55,6 +57,7 @@ describe('close() against a real server: final in every phase, exactly one close
     let resolveUrl!: (url: string) => void;
     // the provider is called during construction: the first attempt starts at once
     const line = nodeLifeline(() => new Promise<string>((resolve) => (resolveUrl = resolve)), policy);
+    const counters = stats(line);
     const events = standardEvents(line);
     const closed = nextEvent(line, 'close');
     line.close();
@@ -63,7 +66,7 @@ describe('close() against a real server: final in every phase, exactly one close
     await afterSeveralRetryDelays(server);
     expect(events).toEqual(['error@3', 'close:1006::false@3']);
     expect(paths.filter((path) => path === '/subject')).toEqual([]);
-    expect(line.stats.attempts).toBe(1);
+    expect(counters.attempts).toBe(1);
     expect(line.url).toBe('');
   });
 
@@ -87,9 +90,10 @@ describe('close() against a real server: final in every phase, exactly one close
   test('open: the closing handshake carries the code and reason both ways', async () => {
     const server = await startServer();
     const line = nodeLifeline(`${server.url}/subject`, policy);
+    const counters = stats(line);
     const events = standardEvents(line);
     const serverSide = await server.nextConnection();
-    await line.opened();
+    await opened(line);
     const seenByServer = new Promise<[number, string]>((resolve) =>
       serverSide.once('close', (code, reason) => resolve([code, reason.toString()])),
     );
@@ -99,7 +103,7 @@ describe('close() against a real server: final in every phase, exactly one close
     await nextEvent(line, 'close');
     await afterSeveralRetryDelays(server);
     expect(events).toEqual(['open@1', 'close:4000:bye:true@3']);
-    expect(line.stats.attempts).toBe(1);
+    expect(counters.attempts).toBe(1);
   });
 
   test('waiting to reconnect: error, then close 1006, and the scheduled attempt never comes', async () => {
@@ -109,7 +113,7 @@ describe('close() against a real server: final in every phase, exactly one close
       attempts.push(context);
       return server.url;
     }, policy);
-    await line.opened();
+    await opened(line);
     const waiting = nextEvent(line, 'reconnecting');
     await server.stop();
     await waiting;

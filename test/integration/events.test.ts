@@ -1,4 +1,5 @@
 import type { Lifeline, LifelineCloseEvent } from '@lifeline/node';
+import { opened } from '@lifeline/node';
 import { describe, expect, test } from 'vitest';
 import { nodeLifeline } from '../helpers/node-lifeline.js';
 import { nextEvent, startServer, type TestServer } from '../helpers/server.js';
@@ -32,7 +33,7 @@ describe('across reconnects', () => {
     line.onmessage = (event) => seen.push(`onmessage ${event.data}`);
     line.addEventListener('message', (event) => seen.push(`listener ${event.data}`));
     line.on('message', (message) => seen.push(`on ${JSON.stringify(message)}`));
-    await line.opened();
+    await opened(line);
     await echo(line, '"before"');
     await restart(server, line);
     await echo(line, '"after"');
@@ -49,7 +50,7 @@ describe('across reconnects', () => {
   test("binaryType 'arraybuffer' is applied to the new socket", async () => {
     const server = await startServer({ echo: true });
     const line = nodeLifeline(server.url, { ...fast, binaryType: 'arraybuffer' });
-    await line.opened();
+    await opened(line);
     await restart(server, line);
     const { data } = await echo(line, new Uint8Array([1, 2, 3]));
     expect(data).toBeInstanceOf(ArrayBuffer);
@@ -59,7 +60,7 @@ describe('across reconnects', () => {
   test("the default 'blob' is applied to the new socket too (ws's own default is 'nodebuffer')", async () => {
     const server = await startServer({ echo: true });
     const line = nodeLifeline(server.url, fast);
-    await line.opened();
+    await opened(line);
     await restart(server, line);
     const { data } = await echo(line, new Uint8Array([4, 5]));
     expect(data).toBeInstanceOf(Blob);
@@ -69,7 +70,7 @@ describe('across reconnects', () => {
   test('a binaryType set while waiting to reconnect is applied when the connection comes back', async () => {
     const server = await startServer({ echo: true });
     const line = nodeLifeline(server.url, fast);
-    await line.opened();
+    await opened(line);
     const noticed = nextEvent(line, 'reconnecting');
     await server.stop();
     await noticed;
@@ -93,7 +94,7 @@ describe('event order and fields over a connection life', () => {
       log.push(`close ${event.code} '${event.reason}' clean=${event.wasClean} @${line.readyState}`),
     );
 
-    await line.opened();
+    await opened(line);
     await echo(line, 'hi');
     // 1. the server closes cleanly with its own code and reason
     let reopened = nextEvent(line, 'open');
@@ -140,7 +141,7 @@ describe('event order and fields over a connection life', () => {
       log.push(`close ${code} ${willReconnect ? 'retry' : 'final'}`),
     );
     line.on('reconnecting', ({ attempt, delay }) => log.push(`reconnecting attempt ${attempt} in ${delay}`));
-    await line.opened();
+    await opened(line);
     const reopened = nextEvent(line, 'open');
     (await server.nextConnection()).close(1012, 'restarting');
     await reopened;

@@ -1,6 +1,6 @@
 // Property-based: arbitrary frames from a real server never break a connected Lifeline. Every frame
 // either arrives as a message or yields exactly one `invalid`, as an oracle computed here predicts.
-import { type Codec, type Issues, Lifeline, type StandardSchemaV1 } from '@lifeline/node';
+import { type Codec, type Issues, Lifeline, opened, type StandardSchemaV1 } from '@lifeline/node';
 import fc from 'fast-check';
 import * as v from 'valibot';
 import { describe, expect, onTestFinished, test } from 'vitest';
@@ -80,7 +80,7 @@ async function harness(options: { schema: StandardSchemaV1<unknown, unknown>; co
   });
   line.on('invalid', (info) => observed.invalid.push(info));
   const peer: WebSocket = await server.nextConnection();
-  await line.opened();
+  await opened(line);
 
   let run = 0;
   return {

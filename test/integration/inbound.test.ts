@@ -1,63 +1,73 @@
-import { Lifeline, type LifelineOptions, type WebSocketLike } from '@lifeline/node';
+import {
+  handshake,
+  Lifeline,
+  type LifelineOptions,
+  messages,
+  type NodeLifelineOptions,
+  opened,
+  stats,
+  stream,
+  type WebSocketLike,
+} from '@lifeline/node';
 import { describe, expect, onTestFinished, test, vi } from 'vitest';
 import { countingTimers } from '../helpers/counting-timers.js';
 import { startServer, type TestServer, type WebSocket } from '../helpers/server.js';
 
 const fast = { reconnect: { minDelay: 1, maxDelay: 20, minUptime: 0 } } satisfies LifelineOptions;
 
-/** A connected Lifeline, the server's side of its socket, and the client socket (ws, with `isPaused`). */
-async function connect(
-  server: TestServer,
-  options: LifelineOptions = {},
-): Promise<{ line: Lifeline; serverSide: WebSocket; client: () => WebSocket }> {
+/**
+ * A connected Lifeline, the server's side of its socket, the client socket (ws, with `isPaused`), and the
+ * Lifeline's counters.
+ */
+async function connect(server: TestServer, options: NodeLifelineOptions = {}) {
   const sockets: WebSocketLike[] = [];
-  const line = new Lifeline(server.url, {
-    ...fast,
-    ...options,
-    handshake: ({ socket }) => {
-      sockets.push(socket);
-    },
-  });
+  const line = new Lifeline(server.url, { ...fast, ...options });
   onTestFinished(() => line.close());
-  const [serverSide] = await Promise.all([server.nextConnection(), line.opened()]);
-  return { line, serverSide, client: () => sockets.at(-1) as unknown as WebSocket };
+  handshake(line, ({ socket }) => {
+    sockets.push(socket);
+  });
+  const counters = stats(line);
+  const [serverSide] = await Promise.all([server.nextConnection(), opened(line)]);
+  return { line, serverSide, counters, client: () => sockets.at(-1) as unknown as WebSocket };
 }
 
 const json = (value: unknown) => JSON.stringify(value);
 
 /** A consumer that has not read yet while `count` messages arrive: the client socket ends up paused. */
-async function pausedConsumer(inboundHighWaterMark: number, count: number, options: LifelineOptions = {}) {
+async function pausedConsumer(highWaterMark: number, count: number, options: NodeLifelineOptions = {}) {
   const server = await startServer();
-  const connection = await connect(server, { inboundHighWaterMark, ...options });
-  const messages = connection.line[Symbol.asyncIterator]();
+  const connection = await connect(server, options);
+  const iterator = messages(connection.line, { highWaterMark });
   for (let i = 0; i < count; i++) connection.serverSide.send(json(i));
   await vi.waitFor(() => expect(connection.client().isPaused).toBe(true));
-  return { ...connection, messages };
+  return { ...connection, messages: iterator };
 }
 
-describe('for await (const message of line)', () => {
+describe('for await (const message of messages(line))', () => {
   test('yields the decoded messages in arrival order, and break detaches it', async () => {
     const server = await startServer();
     const { line, serverSide } = await connect(server);
     const received: unknown[] = [];
+    // stats(line), attached by connect(), keeps a state listener of its own
+    const stateListeners = line.listenerCount('state');
 
     for (let i = 0; i < 100; i++) serverSide.send(json({ seq: i }));
-    for await (const message of line) {
+    for await (const message of messages(line)) {
       received.push(message);
       if (received.length === 100) break;
     }
 
     expect(received).toEqual(Array.from({ length: 100 }, (_, i) => ({ seq: i })));
     expect(line.listenerCount('message')).toBe(0);
-    expect(line.listenerCount('state')).toBe(0);
+    expect(line.listenerCount('state')).toBe(stateListeners);
   });
 
   test('a consumer far behind pauses the socket, so the server backs up instead of the client', async () => {
     const server = await startServer();
-    const { line, serverSide, client } = await connect(server, { inboundHighWaterMark: 10 });
+    const { line, serverSide, client } = await connect(server);
     let delivered = 0;
     line.on('message', () => delivered++);
-    const messages = line[Symbol.asyncIterator]();
+    const iterator = messages(line, { highWaterMark: 10 });
     const count = 2000;
     // 16 MiB: more than loopback's kernel buffers hold, so a paused client leaves the rest with the server
     const padding = 'x'.repeat(8 * 1024);
@@ -70,20 +80,20 @@ describe('for await (const message of line)', () => {
     expect(delivered).toBeLessThanOrEqual(10 + 9);
     const order: number[] = [];
     for (let i = 0; i < count; i++) {
-      const next = await messages.next();
+      const next = await iterator.next();
       order.push((next.value as { seq: number }).seq);
     }
     expect(order).toEqual(Array.from({ length: count }, (_, i) => i));
     expect(client().isPaused).toBe(false);
-    await messages.return?.();
+    await iterator.return?.();
   });
 
   test('break lets go of a paused socket', async () => {
     const server = await startServer();
-    const { line, serverSide, client } = await connect(server, { inboundHighWaterMark: 2 });
+    const { line, serverSide, client } = await connect(server);
     for (let i = 0; i < 50; i++) serverSide.send(json(i));
 
-    for await (const message of line) {
+    for await (const message of messages(line, { highWaterMark: 2 })) {
       if (message === 0) await vi.waitFor(() => expect(client().isPaused).toBe(true));
       break;
     }
@@ -97,7 +107,7 @@ describe('for await (const message of line)', () => {
 
     line.reconnect();
     await vi.waitFor(() => expect(client()).not.toBe(first));
-    await line.opened();
+    await opened(line);
 
     expect(client().isPaused).toBe(true);
     for (let i = 0; i < 10; i++) expect((await messages.next()).value).toBe(i);
@@ -108,27 +118,27 @@ describe('for await (const message of line)', () => {
   test('while the socket is paused the heartbeat rests: pongs it cannot read do not make a dead link', async () => {
     const timers = countingTimers();
     const heartbeat = { interval: 20, timeout: 20 };
-    const { line, client, messages } = await pausedConsumer(2, 10, { heartbeat, timers });
+    const { client, counters, messages } = await pausedConsumer(2, 10, { heartbeat, timers });
 
     expect(timers.pendingShort).toBe(0);
     for (let i = 0; i < 10; i++) expect((await messages.next()).value).toBe(i);
     expect(client().isPaused).toBe(false);
     expect(timers.pendingShort).toBe(1);
-    expect(line.stats.connects).toBe(1);
+    expect(counters.connects).toBe(1);
     await messages.return?.();
   });
 
   test('ends after the buffered messages once the Lifeline is closed', async () => {
     const server = await startServer();
     const { line, serverSide } = await connect(server);
-    const messages = line[Symbol.asyncIterator]();
+    const iterator = messages(line);
     const arrived = new Promise((resolve) => line.once('message', resolve));
     serverSide.send(json('last words'));
     await arrived;
 
     line.close();
     const received: unknown[] = [];
-    for await (const message of { [Symbol.asyncIterator]: () => messages }) received.push(message);
+    for await (const message of iterator) received.push(message);
 
     expect(received).toEqual(['last words']);
     expect(line.readyState).toBe(Lifeline.CLOSED);
@@ -154,7 +164,7 @@ describe('for await (const message of line)', () => {
 
     serverSide.close(4500, 'go away');
     const consume = async () => {
-      for await (const _ of line);
+      for await (const _ of messages(line));
     };
 
     await expect(consume()).rejects.toMatchObject({ name: 'LifelineError', code: 'ERR_FATAL_CLOSE' });
@@ -164,15 +174,42 @@ describe('for await (const message of line)', () => {
     const line = new Lifeline('ws://127.0.0.1:9', { autoConnect: false });
     line.close();
 
-    const result = await line[Symbol.asyncIterator]().next();
+    const result = await messages(line).next();
 
     expect(result).toEqual({ value: undefined, done: true });
     expect(line.listenerCount('message')).toBe(0);
   });
 
-  test('rejects a bad inboundHighWaterMark with a RangeError naming it', () => {
-    expect(() => new Lifeline('ws://127.0.0.1:9', { inboundHighWaterMark: -1 })).toThrow(
-      /inboundHighWaterMark.*-1/,
-    );
+  test('rejects a bad highWaterMark with a RangeError naming it', () => {
+    const line = new Lifeline('ws://127.0.0.1:9', { autoConnect: false });
+    onTestFinished(() => line.close());
+    expect(() => messages(line, { highWaterMark: -1 })).toThrow(RangeError);
+    expect(() => messages(line, { highWaterMark: -1 })).toThrow(/highWaterMark.*-1/);
+    expect(line.listenerCount('message')).toBe(0);
+  });
+
+  test('created right after new, it yields the first message of the first connection', async () => {
+    const server = await startServer();
+    const line = new Lifeline(server.url, fast);
+    onTestFinished(() => line.close());
+    const iterator = messages(line);
+
+    const serverSide = await server.nextConnection();
+    serverSide.send(json('first'));
+
+    expect(await iterator.next()).toEqual({ value: 'first', done: false });
+    await iterator.return?.();
+  });
+
+  test('stream(line, { highWaterMark }) pauses the socket for a slow reader, like messages()', async () => {
+    const server = await startServer();
+    const { line, serverSide, client } = await connect(server);
+    const reader = stream(line, { highWaterMark: 2 }).readable.getReader();
+    for (let i = 0; i < 10; i++) serverSide.send(json(i));
+    await vi.waitFor(() => expect(client().isPaused).toBe(true));
+
+    for (let i = 0; i < 10; i++) expect((await reader.read()).value).toBe(i);
+    expect(client().isPaused).toBe(false);
+    await reader.cancel();
   });
 });

@@ -1,10 +1,24 @@
-import { type DropReason, Lifeline, type LifelineOptions } from '@lifeline/node';
+import {
+  type DropReason,
+  drained,
+  handshake,
+  Lifeline,
+  type LifelineOptions,
+  type NodeLifelineOptions,
+  opened,
+  sendNowOrDrop,
+  sendSticky,
+  sendWithin,
+  takeQueued,
+  unstick,
+} from '@lifeline/node';
 import { describe, expect, onTestFinished, test } from 'vitest';
+import { countingTimers } from '../helpers/counting-timers.js';
 import { nextEvent, startServer, type TestServer } from '../helpers/server.js';
 
 const fast = { reconnect: { minDelay: 1, maxDelay: 20, minUptime: 0 } } satisfies LifelineOptions;
 
-function connect(server: TestServer, options: LifelineOptions = {}): Lifeline {
+function connect(server: TestServer, options: NodeLifelineOptions = {}): Lifeline {
   const line = new Lifeline(server.url, { ...fast, ...options });
   onTestFinished(() => line.close());
   return line;
@@ -33,7 +47,7 @@ async function nextMessages(server: TestServer, count: number): Promise<string[]
 async function inOutage(options: LifelineOptions) {
   const server = await startServer();
   const line = connect(server, options);
-  await line.opened();
+  await opened(line);
   await outage(line, server);
   return { server, line, drops: recordDrops(line) };
 }
@@ -53,7 +67,7 @@ describe('bounds and overflow, 100 000 sends during an outage', () => {
     expect(drops.map(({ data }) => data)).toEqual(range(0, 99_000));
     await server.start();
     expect(await nextMessages(server, 1000)).toEqual(range(99_000, 100_000));
-    await line.drained();
+    await drained(line);
     expect(drops).toHaveLength(99_000);
   });
 
@@ -85,7 +99,7 @@ describe('bounds and overflow, 100 000 sends during an outage', () => {
 
     expect(codes).toEqual(new Map([['ERR_QUEUE_FULL', 99_000]]));
     expect(drops).toEqual([]);
-    expect(line.takeQueued()).toEqual(range(0, 1000));
+    expect(takeQueued(line)).toEqual(range(0, 1000));
   });
 
   test('maxBytes counts UTF-8 bytes, not UTF-16 units', async () => {
@@ -108,12 +122,12 @@ describe('bounds and overflow, 100 000 sends during an outage', () => {
   });
 });
 
-describe('per-send options and drop reasons', () => {
+describe('send capabilities and drop reasons', () => {
   test('a message larger than maxBytes is dropped as too-big, also when it could go at once', async () => {
     const server = await startServer();
     const line = connect(server, { queue: { maxBytes: 1000 } });
     const drops = recordDrops(line);
-    await line.opened();
+    await opened(line);
 
     // 600 characters, 1200 UTF-8 bytes
     expect(line.send('é'.repeat(600))).toBe(false);
@@ -129,13 +143,13 @@ describe('per-send options and drop reasons', () => {
     const drops = recordDrops(line);
     const dropped = nextEvent(line, 'drop');
 
-    expect(line.send('short', { ttl: 20 })).toBe(true);
-    line.send('long', { ttl: 60_000 });
+    expect(sendWithin(line, 'short', 20)).toBe(true);
+    sendWithin(line, 'long', 60_000);
     line.send('forever');
 
     expect(await dropped).toEqual([{ data: 'short', reason: 'expired' }]);
     expect(drops).toHaveLength(1);
-    expect(line.takeQueued()).toEqual(['long', 'forever']);
+    expect(takeQueued(line)).toEqual(['long', 'forever']);
   });
 
   test('messages with different ttls are each reported when they expire, earliest first', async () => {
@@ -146,14 +160,14 @@ describe('per-send options and drop reasons', () => {
       line.on('drop', ({ data }) => drops.push(data) === 3 && resolve());
     });
 
-    line.send('30 ms', { ttl: 30 });
-    line.send('10 ms', { ttl: 10 });
+    sendWithin(line, '30 ms', 30);
+    sendWithin(line, '10 ms', 10);
     line.send('no ttl');
-    line.send('20 ms', { ttl: 20 });
+    sendWithin(line, '20 ms', 20);
     await allDropped;
 
     expect(drops).toEqual(['10 ms', '20 ms', '30 ms']);
-    expect(line.takeQueued()).toEqual(['no ttl']);
+    expect(takeQueued(line)).toEqual(['no ttl']);
   });
 
   test('queued messages still in their ttl go out in order; the expired ones do not', async () => {
@@ -161,8 +175,8 @@ describe('per-send options and drop reasons', () => {
     const line = connect(server, { autoConnect: false });
     const expired = nextEvent(line, 'drop');
     line.send('a');
-    line.send('b', { ttl: 10 });
-    line.send('c', { ttl: 60_000 });
+    sendWithin(line, 'b', 10);
+    sendWithin(line, 'c', 60_000);
     await expired;
 
     line.open();
@@ -170,13 +184,29 @@ describe('per-send options and drop reasons', () => {
     expect(await nextMessages(server, 2)).toEqual(['a', 'c']);
   });
 
+  test('a message sent within its ttl right after new goes on the first open, and leaves no timer behind', async () => {
+    const server = await startServer();
+    const timers = countingTimers();
+    // the heartbeat's shared ticker is a short timer too: this counts the expiry timer
+    const line = connect(server, { timers, heartbeat: false });
+    const drops = recordDrops(line);
+
+    expect(sendWithin(line, 'fresh', 500)).toBe(true);
+    line.send('plain');
+    expect(timers.pendingShort).toBe(1);
+
+    expect(await nextMessages(server, 2)).toEqual(['fresh', 'plain']);
+    expect(drops).toEqual([]);
+    expect(timers.pendingShort).toBe(0);
+  });
+
   test('a bad ttl is a RangeError naming it, and the message is not taken', () => {
     const line = new Lifeline('ws://127.0.0.1:9', { autoConnect: false });
     onTestFinished(() => line.close());
 
-    expect(() => line.send('x', { ttl: -1 })).toThrow(/'ttl'.*-1/);
-    expect(() => line.send('x', { ttl: Number.NaN })).toThrow(RangeError);
-    expect(line.takeQueued()).toEqual([]);
+    expect(() => sendWithin(line, 'x', -1)).toThrow(/'ttl'.*-1/);
+    expect(() => sendWithin(line, 'x', Number.NaN)).toThrow(RangeError);
+    expect(takeQueued(line)).toEqual([]);
   });
 
   test('a volatile message goes when it can go at once, and is dropped as volatile otherwise', async () => {
@@ -184,10 +214,10 @@ describe('per-send options and drop reasons', () => {
     const line = connect(server, { autoConnect: false });
     const drops = recordDrops(line);
 
-    expect(line.send('while idle', { volatile: true })).toBe(false);
+    expect(sendNowOrDrop(line, 'while idle')).toBe(false);
     line.open();
-    await line.opened();
-    expect(line.send('while open', { volatile: true })).toBe(true);
+    await opened(line);
+    expect(sendNowOrDrop(line, 'while open')).toBe(true);
 
     expect(drops).toEqual([{ data: 'while idle', reason: 'volatile' }]);
     expect(await server.nextMessage()).toBe('while open');
@@ -208,13 +238,13 @@ describe('per-send options and drop reasons', () => {
       { data: 'b', reason: 'closed' },
       { data: 'c', reason: 'closed' },
     ]);
-    expect(line.takeQueued()).toEqual([]);
+    expect(takeQueued(line)).toEqual([]);
   });
 
   test('a send while close() waits for the closing handshake is dropped as closed, not lost in the socket', async () => {
     const server = await startServer();
     const line = connect(server);
-    await line.opened();
+    await opened(line);
     const drops = recordDrops(line);
 
     line.close();
@@ -231,7 +261,7 @@ describe('per-send options and drop reasons', () => {
     line.send({ n: 1 });
     line.send('two');
 
-    expect(line.takeQueued()).toEqual([{ n: 1 }, 'two']);
+    expect(takeQueued(line)).toEqual([{ n: 1 }, 'two']);
     expect(line.bufferedAmount).toBe(0);
     line.close();
     expect(drops).toEqual([]);
@@ -241,14 +271,12 @@ describe('per-send options and drop reasons', () => {
 describe('order', () => {
   test('handshake, then queued messages, then what open handlers send', async () => {
     const server = await startServer();
-    const line = connect(server, {
-      autoConnect: false,
-      handshake: async ({ send }) => {
-        send('handshake: auth');
-        // a send of the application's while the hook runs still queues behind the queue
-        line.send('during handshake');
-        await Promise.resolve();
-      },
+    const line = connect(server, { autoConnect: false });
+    handshake(line, async ({ send }) => {
+      send('handshake: auth');
+      // a send of the application's while the hook runs still queues behind the queue
+      line.send('during handshake');
+      await Promise.resolve();
     });
     line.send('queued 1');
     line.send('queued 2');
@@ -275,11 +303,11 @@ describe('order', () => {
     const line = connect(server, {
       autoConnect: false,
       reconnect: { minDelay: 15, jitter: false, minUptime: 0 },
-      handshake: ({ send }) => {
-        attempts++;
-        send(`hello ${attempts}`);
-        if (attempts === 1) throw new Error('token rejected');
-      },
+    });
+    handshake(line, ({ send }) => {
+      attempts++;
+      send(`hello ${attempts}`);
+      if (attempts === 1) throw new Error('token rejected');
     });
     const errors: string[] = [];
     line.on('error', (error) => errors.push(`${error.code}: ${error.message}`));
@@ -293,7 +321,7 @@ describe('order', () => {
     expect((await reconnecting)[0]).toMatchObject({ attempt: 2, delay: 15 });
     expect(await firstClosed).toBe(1006);
     await second;
-    await line.opened();
+    await opened(line);
     expect(await nextMessages(server, 3)).toEqual(['hello 1', 'hello 2', 'queued']);
     expect(errors).toEqual(['ERR_HANDSHAKE_FAILED: the handshake hook failed: token rejected']);
   });
@@ -303,23 +331,23 @@ describe('sticky sends', () => {
   test('are re-sent after every reconnect, newest per key, until unstick()', async () => {
     const server = await startServer();
     const line = connect(server);
-    await line.opened();
+    await opened(line);
 
-    line.send('auth v1', { sticky: 'auth' });
-    line.send('sub a', { sticky: 'sub' });
+    sendSticky(line, 'auth', 'auth v1');
+    sendSticky(line, 'sub', 'sub a');
     line.send('plain');
     expect(await nextMessages(server, 3)).toEqual(['auth v1', 'sub a', 'plain']);
 
     server.drop();
     expect(await nextMessages(server, 2)).toEqual(['auth v1', 'sub a']);
 
-    line.send('sub b', { sticky: 'sub' });
+    sendSticky(line, 'sub', 'sub b');
     expect(await server.nextMessage()).toBe('sub b');
     server.drop();
     expect(await nextMessages(server, 2)).toEqual(['auth v1', 'sub b']);
 
-    expect(line.unstick('auth')).toBe(true);
-    expect(line.unstick('auth')).toBe(false);
+    expect(unstick(line, 'auth')).toBe(true);
+    expect(unstick(line, 'auth')).toBe(false);
     server.drop();
     await nextEvent(line, 'open');
     line.send('marker');
@@ -329,70 +357,100 @@ describe('sticky sends', () => {
   test('a sticky send during an outage goes once on the next connection, before the queue', async () => {
     const server = await startServer();
     const line = connect(server);
-    await line.opened();
-    line.send('sub a', { sticky: 'sub' });
+    await opened(line);
+    sendSticky(line, 'sub', 'sub a');
     expect(await server.nextMessage()).toBe('sub a');
     await outage(line, server);
 
     line.send('queued 1');
-    line.send('sub b', { sticky: 'sub' });
-    line.send('sub c', { sticky: 'sub' });
+    sendSticky(line, 'sub', 'sub b');
+    sendSticky(line, 'sub', 'sub c');
     line.send('queued 2');
     await server.start();
-    await line.opened();
+    await opened(line);
     line.send('marker');
 
     expect(await nextMessages(server, 4)).toEqual(['sub c', 'queued 1', 'queued 2', 'marker']);
   });
 
-  test('cannot be combined with ttl or volatile', () => {
+  test('a sticky send right after new goes on the first open, before the queue, and after every reconnect', async () => {
+    const server = await startServer();
+    const line = connect(server);
+
+    sendSticky(line, 'auth', 'auth');
+    line.send('queued');
+    expect(await nextMessages(server, 2)).toEqual(['auth', 'queued']);
+
+    server.drop();
+    await nextEvent(line, 'open');
+    line.send('marker');
+    expect(await nextMessages(server, 2)).toEqual(['auth', 'marker']);
+  });
+
+  test('need a string key: anything else is a TypeError naming it, and nothing is kept', () => {
     const line = new Lifeline('ws://127.0.0.1:9', { autoConnect: false });
     onTestFinished(() => line.close());
 
-    expect(() => line.send('x', { sticky: 'k', ttl: 10 })).toThrow(TypeError);
-    expect(() => line.send('x', { sticky: 'k', volatile: true })).toThrow(/'sticky' \(k\)/);
+    expect(() => sendSticky(line, 10 as unknown as string, 'x')).toThrow(TypeError);
+    expect(() => sendSticky(line, null as unknown as string, 'x')).toThrow(/key, got null/);
+    expect(unstick(line, '10')).toBe(false);
   });
 });
 
-describe('drained() and opened()', () => {
+describe('drained(line) and opened(line)', () => {
   test('drained() waits for the queue to reach the server, across a reconnect', async () => {
     const server = await startServer();
     const line = connect(server);
-    await line.opened();
+    await opened(line);
     await outage(line, server);
     let isDrained = false;
     line.send('queued');
-    const drained = line.drained().then(() => {
+    const whenDrained = drained(line).then(() => {
       isDrained = true;
     });
 
     await server.start();
     expect(await server.nextMessage()).toBe('queued');
-    await drained;
+    await whenDrained;
     expect(isDrained).toBe(true);
     expect(line.bufferedAmount).toBe(0);
+  });
+
+  test('drained() right after new waits for the first connection to take the queue', async () => {
+    const server = await startServer();
+    const line = connect(server);
+    line.send('queued');
+    let isDrained = false;
+    const whenDrained = drained(line).then(() => {
+      isDrained = true;
+    });
+
+    expect(await server.nextMessage()).toBe('queued');
+    await whenDrained;
+    expect(isDrained).toBe(true);
+    expect(line.readyState).toBe(Lifeline.OPEN);
   });
 
   test('drained() and opened() reject with ERR_CLOSED on close(), before the queue is dropped', async () => {
     const line = new Lifeline('ws://127.0.0.1:9', { autoConnect: false });
     line.send('queued');
-    const drained = line.drained();
-    const opened = line.opened();
+    const whenDrained = drained(line);
+    const whenOpen = opened(line);
 
     line.close();
 
-    await expect(drained).rejects.toMatchObject({ code: 'ERR_CLOSED' });
-    await expect(opened).rejects.toMatchObject({ code: 'ERR_CLOSED' });
-    await expect(line.drained()).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    await expect(whenDrained).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    await expect(whenOpen).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    await expect(drained(line)).rejects.toMatchObject({ code: 'ERR_CLOSED' });
   });
 
   test('opened() resolves on the next open, and at once while open', async () => {
     const server = await startServer();
     const line = connect(server);
-    await line.opened();
-    await expect(line.opened()).resolves.toBeUndefined();
+    await opened(line);
+    await expect(opened(line)).resolves.toBeUndefined();
     await outage(line, server);
-    const reopened = line.opened();
+    const reopened = opened(line);
 
     await server.start();
 
@@ -404,6 +462,6 @@ describe('drained() and opened()', () => {
     const line = new Lifeline('ws://127.0.0.1:9', { autoConnect: false });
     onTestFinished(() => line.close());
 
-    expect(() => line.drained(-5)).toThrow(/-5/);
+    expect(() => drained(line, -5)).toThrow(/-5/);
   });
 });

@@ -1,4 +1,5 @@
 import type { AttemptContext, LifelineError, LifelineOptions } from '@lifeline/node';
+import { opened, stats } from '@lifeline/node';
 import { describe, expect, test } from 'vitest';
 import { nodeLifeline } from '../helpers/node-lifeline.js';
 import { closedPort, nextEvent, startServer, startSilentServer } from '../helpers/server.js';
@@ -10,7 +11,8 @@ describe('server restart', () => {
   test('rides through a restart on the same port, and sends what was queued while it was down', async () => {
     const server = await startServer();
     const line = nodeLifeline(server.url, fast);
-    await line.opened();
+    const counters = stats(line);
+    await opened(line);
     const down = nextEvent(line, 'reconnecting');
     await server.stop();
     await down;
@@ -22,15 +24,16 @@ describe('server restart', () => {
     const [{ downtime }] = await reopened;
     expect(downtime).toBeGreaterThan(0);
     expect(await server.nextMessage()).toBe('queued while down');
-    expect(line.stats.connects).toBe(2);
+    expect(counters.connects).toBe(2);
     expect(line.readyState).toBe(line.OPEN);
   });
 
   test('rides through several restarts in a row', async () => {
     const server = await startServer({ echo: true });
     const line = nodeLifeline(server.url, fast);
+    const counters = stats(line);
     for (let round = 1; round <= 3; round++) {
-      await line.opened();
+      await opened(line);
       const echoed = nextEvent(line, 'message');
       line.send({ round });
       expect((await echoed)[0]).toEqual({ round });
@@ -40,8 +43,8 @@ describe('server restart', () => {
       await noticed;
       await server.start();
     }
-    await line.opened();
-    expect(line.stats.connects).toBe(4);
+    await opened(line);
+    expect(counters.connects).toBe(4);
   });
 });
 
@@ -51,7 +54,7 @@ describe('close codes from the server', () => {
     const server = await startServer();
     const line = nodeLifeline(server.url, fast);
     const socket = await server.nextConnection();
-    await line.opened();
+    await opened(line);
     return { server, line, socket };
   }
 
@@ -72,9 +75,9 @@ describe('close codes from the server', () => {
     socket.close(code);
     expect((await closed)[0]).toMatchObject({ code, willReconnect: false });
     expect((await error)[0].code).toBe('ERR_FATAL_CLOSE');
-    expect(line.state).toEqual({ phase: 'closed', code, reason: '' });
+    expect(line.state).toEqual({ phase: 'closed', code, reason: '', error: (await error)[0] });
     line.reconnect();
-    await line.opened();
+    await opened(line);
     expect(server.sockets).toHaveLength(2);
   });
 
@@ -91,6 +94,7 @@ describe('attempts that fail', () => {
   test('a refused connection: error then close 1006, retried until a server listens on the port', async () => {
     const port = await closedPort();
     const line = nodeLifeline(`ws://127.0.0.1:${port}`, fast);
+    const counters = stats(line);
     const events: string[] = [];
     line.onerror = () => events.push('error');
     line.onclose = (event) => events.push(`close:${event.code}:${event.wasClean}`);
@@ -101,8 +105,8 @@ describe('attempts that fail', () => {
     expect(events.slice(0, 2)).toEqual(['error', 'close:1006:false']);
     await nextEvent(line, 'reconnecting');
     await startServer({ port });
-    await line.opened();
-    expect(line.stats.attempts).toBeGreaterThanOrEqual(2);
+    await opened(line);
+    expect(counters.attempts).toBeGreaterThanOrEqual(2);
   });
 
   test('a never-answered upgrade: ERR_CONNECT_TIMEOUT, the hanging socket is dropped, and retried', async () => {
@@ -136,7 +140,7 @@ describe('providers', () => {
     }, fast);
     const errors: LifelineError[] = [];
     line.on('error', (error) => errors.push(error));
-    await line.opened();
+    await opened(line);
     expect(errors.map(({ code, message }) => [code, message])).toEqual([
       [
         'ERR_PROVIDER_FAILED',
@@ -163,7 +167,7 @@ describe('providers', () => {
     );
     const line = nodeLifeline(server.url, ({ attempt }: AttemptContext) => [`v${attempt}`, 'fallback'], fast);
     const socket = await server.nextConnection();
-    await line.opened();
+    await opened(line);
     expect(line.protocol).toBe('v1');
     socket.close(1012);
     await nextEvent(line, 'open');

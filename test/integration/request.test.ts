@@ -23,7 +23,7 @@ async function connected(options: ConstructorParameters<typeof Lifeline>[1] = {}
   const line = new Lifeline(server.url, { reconnect: { minDelay: 1 }, ...(options as object) });
   onTestFinished(() => line.close());
   const peer = await server.nextConnection();
-  await line.opened();
+  if (line.readyState !== Lifeline.OPEN) await nextEvent(line, 'open');
   return { server, line, peer };
 }
 
@@ -122,12 +122,12 @@ describe('request/response', () => {
     expect(rpc.pending).toBe(0);
   });
 
-  test('a dropped connection rejects pending requests with ERR_CONNECTION_LOST; retry re-sends them', async () => {
+  test('a dropped connection rejects pending requests with ERR_CONNECTION_LOST; resend re-sends them', async () => {
     const { server, line, peer } = await connected();
     const rpc = requester(line);
     const first = nextRequest(peer);
     const lost = rpc.request({ op: 'buy' });
-    const kept = rpc.request({ op: 'read' }, { retry: true });
+    const kept = rpc.request({ op: 'read' }, { resend: true });
     await first;
     peer.terminate();
     const failed = await lost.catch((error: unknown) => error);
@@ -174,6 +174,18 @@ describe('request/response', () => {
     expect((failed as Error).message).toMatch(/overflow/);
   });
 
+  test('a requester made right after new, before the first open, works on the first connection', async () => {
+    const server = await startServer();
+    const line = new Lifeline(server.url, { reconnect: { minDelay: 1 } });
+    onTestFinished(() => line.close());
+    const rpc = requester(line);
+    const reply = rpc.request({ op: 'first' });
+    const peer = await server.nextConnection();
+    answer(peer, (request) => ({ ...request, ok: true }));
+    await expect(reply).resolves.toEqual({ op: 'first', id: expect.any(Number), ok: true });
+    expect(line.readyState).toBe(Lifeline.OPEN);
+  });
+
   test('bad arguments reject with a TypeError naming them', async () => {
     const { line, peer } = await connected();
     const rpc = requester(line);
@@ -188,41 +200,43 @@ describe('request/response', () => {
   });
 });
 
-describe('line.request()', () => {
-  test('takes key, id and timeout from the request option, and types the response from a schema', async () => {
+describe('requester options', () => {
+  test('takes key, id and timeout from the requester options, and types the response from a schema', async () => {
     let n = 0;
-    const { line, peer } = await connected({ request: { key: 'ref', id: () => `r${++n}`, timeout: 20 } });
+    const { line, peer } = await connected();
+    const rpc = requester(line, { key: 'ref', id: () => `r${++n}`, timeout: 20 });
     const Ack = z.object({ ref: z.string(), ok: z.boolean() });
     const first = nextRequest(peer);
-    // unanswered: the option's 20 ms timeout applies
-    const failed = await line.request({ op: 'slow' }).catch((error: unknown) => error);
+    // unanswered: the requester's 20 ms timeout applies
+    const failed = await rpc.request({ op: 'slow' }).catch((error: unknown) => error);
     expect(errorCode(failed)).toBe('ERR_REQUEST_TIMEOUT');
     expect(await first).toEqual({ op: 'slow', ref: 'r1' });
 
     answer(peer, (request) => ({ ref: request.ref, ok: request.op === 'buy' }));
-    const ack: { ref: string; ok: boolean } = await line.request({ op: 'buy' }, { response: Ack });
+    const ack: { ref: string; ok: boolean } = await rpc.request({ op: 'buy' }, { response: Ack });
     expect(ack).toEqual({ ref: 'r2', ok: true });
   });
 
-  test('shares the line with requester(): each gets its own responses; a drop rejects with ERR_CONNECTION_LOST', async () => {
+  test('two requesters share the line: each gets its own responses; a drop rejects with ERR_CONNECTION_LOST', async () => {
     const { line, peer } = await connected();
+    const byId = requester(line);
     const byRef = requester(line, { key: 'ref', id: () => 'r' });
     const held: Json[] = [];
     const both = new Promise<void>((resolve) =>
       peer.on('message', (data) => held.push(JSON.parse(String(data))) === 2 && resolve()),
     );
-    const viaLine = line.request({ n: 1 });
-    const viaRequester = byRef.request({ n: 2 });
+    const viaId = byId.request({ n: 1 });
+    const viaRef = byRef.request({ n: 2 });
     await both;
     peer.send(JSON.stringify({ ...held[1], answered: true }));
-    await expect(viaRequester).resolves.toEqual({ ref: 'r', n: 2, answered: true });
+    await expect(viaRef).resolves.toEqual({ ref: 'r', n: 2, answered: true });
     peer.terminate();
-    expect(errorCode(await viaLine.catch((error: unknown) => error))).toBe('ERR_CONNECTION_LOST');
+    expect(errorCode(await viaId.catch((error: unknown) => error))).toBe('ERR_CONNECTION_LOST');
   });
 
-  test('a bad request option is a RangeError at construction, naming it', () => {
-    expect(() => new Lifeline('ws://127.0.0.1:9', { autoConnect: false, request: { timeout: -5 } })).toThrow(
-      /request\.timeout.*-5/,
-    );
+  test('a bad timeout is a RangeError when the requester is made, naming it', () => {
+    const line = new Lifeline('ws://127.0.0.1:9', { autoConnect: false });
+    expect(() => requester(line, { timeout: -5 })).toThrow(RangeError);
+    expect(() => requester(line, { timeout: -5 })).toThrow(/timeout.*-5/);
   });
 });

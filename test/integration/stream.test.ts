@@ -1,4 +1,4 @@
-import { Lifeline, type LifelineOptions, type LifelineStreams, stream } from '@lifeline/node';
+import { Lifeline, type LifelineOptions, type LifelineStreams, opened, stats, stream } from '@lifeline/node';
 import { expect, onTestFinished, test, vi } from 'vitest';
 import { startServer, type TestServer, type WebSocket } from '../helpers/server.js';
 
@@ -10,7 +10,7 @@ async function connect(
 ): Promise<{ line: Lifeline; serverSide: WebSocket }> {
   const line = new Lifeline(server.url, { ...fast, ...options });
   onTestFinished(() => line.close());
-  const [serverSide] = await Promise.all([server.nextConnection(), line.opened()]);
+  const [serverSide] = await Promise.all([server.nextConnection(), opened(line)]);
   return { line, serverSide };
 }
 
@@ -38,13 +38,14 @@ test('writes wait for the gate: piping into a stalled server queues at most one 
   const chunk = 16 * 1024;
   const { line, serverSide } = await connect(server, { highWaterMark: 64 * 1024 });
   serverSide.pause();
+  const counters = stats(line);
   const count = 1000;
   let maxQueued = 0;
   let produced = 0;
   const source = new ReadableStream<string>({
     pull(controller) {
       // what the Lifeline holds beyond its socket, the outbound queue: written, not yet handed over
-      maxQueued = Math.max(maxQueued, produced * chunk - line.stats.bytesOut);
+      maxQueued = Math.max(maxQueued, produced * chunk - counters.bytesOut);
       controller.enqueue(String(produced).padStart(8, '0').padEnd(chunk, '.'));
       if (++produced === count) controller.close();
     },

@@ -1,4 +1,4 @@
-import { type Issues, Lifeline, type StandardSchemaV1 } from '@lifeline/node';
+import { type Issues, Lifeline, messages, opened, route, type StandardSchemaV1, stats } from '@lifeline/node';
 import * as v from 'valibot';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import * as z from 'zod';
@@ -38,7 +38,7 @@ describe.each(Object.entries(schemas))('a real server, with %s', (_, schema) => 
     const opens = { count: 0 };
     line.on('open', () => opens.count++);
     const peer = await server.nextConnection();
-    await line.opened();
+    await opened(line);
 
     const frames = [
       '{"type":"trade","price":1}',
@@ -47,9 +47,7 @@ describe.each(Object.entries(schemas))('a real server, with %s', (_, schema) => 
       '{"type":"candle"}', // no such variant
       '{"type":"quote","bid":2}',
     ];
-    const last = new Promise<void>((resolve) =>
-      line.on('message', 'quote', ({ bid }) => bid === 2 && resolve()),
-    );
+    const last = new Promise<void>((resolve) => route(line, 'quote', ({ bid }) => bid === 2 && resolve()));
     for (const frame of frames) peer.send(frame);
     await last;
 
@@ -86,21 +84,22 @@ test('stats count received text in UTF-8 bytes and binary in bytes; raw events k
   const server = await startServer();
   const line = new Lifeline(server.url, { binaryType: 'arraybuffer', reconnect: { minDelay: 1 } });
   onTestFinished(() => line.close());
+  const counters = stats(line);
   const raw: unknown[] = [];
   const received = new Promise<void>((resolve) =>
     line.addEventListener('message', (event) => raw.push(event.data) === 2 && resolve()),
   );
   const peer = await server.nextConnection();
-  await line.opened();
+  await opened(line);
   peer.send('héllo €'); // 7 characters, 10 UTF-8 bytes
   peer.send(new Uint8Array(5), { binary: true });
   await received;
   expect(raw[0]).toBe('héllo €');
   expect(raw[1]).toBeInstanceOf(ArrayBuffer);
-  expect(line.stats).toMatchObject({ messagesIn: 2, bytesIn: 15 });
+  expect(counters).toMatchObject({ messagesIn: 2, bytesIn: 15 });
 });
 
-test('for await yields schema-checked messages and skips invalid frames', async () => {
+test('messages() yields schema-checked messages and skips invalid frames', async () => {
   const server = await startServer();
   const Tick = z.object({ n: z.number() });
   const line = new Lifeline(server.url, { schema: Tick, reconnect: { minDelay: 1 } });
@@ -108,10 +107,10 @@ test('for await yields schema-checked messages and skips invalid frames', async 
   const invalid: unknown[] = [];
   line.on('invalid', ({ data }) => invalid.push(data));
   const peer = await server.nextConnection();
-  await line.opened();
+  await opened(line);
   const received: number[] = [];
   const reading = (async () => {
-    for await (const tick of line) {
+    for await (const tick of messages(line)) {
       received.push(tick.n);
       if (received.length === 2) break;
     }

@@ -1,4 +1,4 @@
-import { Lifeline, requester } from '@lifeline/node';
+import { Lifeline, requester, retrying } from '@lifeline/node';
 import { describe, expectTypeOf, test } from 'vitest';
 import * as z from 'zod';
 
@@ -41,27 +41,57 @@ describe('requester', () => {
 
   test('options are checked', () => {
     const rpc = requester(new Lifeline('ws://x'));
-    rpc.request({}, { timeout: 1000, retry: true, signal: AbortSignal.timeout(5) });
+    rpc.request({}, { timeout: 1000, resend: true, signal: AbortSignal.timeout(5) });
+    // @ts-expect-error `retry` is now `resend` (retrying with backoff is `retrying()`)
+    rpc.request({}, { retry: true });
     // @ts-expect-error timeout is in milliseconds, a number
     rpc.request({}, { timeout: '1s' });
   });
 });
 
-describe('line.request()', () => {
+describe('requester on an untyped line', () => {
   const Reply = z.object({ id: z.number(), price: z.number() });
 
   test('a response is unknown without a schema, and typed by the request response schema', () => {
-    const line = new Lifeline('ws://x');
-    expectTypeOf(line.request({ op: 'get' })).toEqualTypeOf<Promise<unknown>>();
-    expectTypeOf(line.request({ op: 'get' }, { response: Reply })).toEqualTypeOf<
+    const rpc = requester(new Lifeline('ws://x'));
+    expectTypeOf(rpc.request({ op: 'get' })).toEqualTypeOf<Promise<unknown>>();
+    expectTypeOf(rpc.request({ op: 'get' }, { response: Reply })).toEqualTypeOf<
       Promise<z.infer<typeof Reply>>
     >();
     // @ts-expect-error a request is an object
-    line.request('get');
+    rpc.request('get');
   });
 
   test('a Lifeline with a sendSchema still stands in for a plain Lifeline', () => {
     const line = new Lifeline('ws://x', { sendSchema: z.object({ id: z.number(), op: z.string() }) });
     expectTypeOf(line).toExtend<Lifeline>();
+    const plain: Lifeline = line;
+    expectTypeOf(requester(plain).request({ anything: true })).toEqualTypeOf<Promise<unknown>>();
+  });
+});
+
+describe('retrying', () => {
+  const Command = z.object({ id: z.number(), op: z.string() });
+
+  test('keeps the request type from sendSchema and the response type, with no type arguments', () => {
+    const rpc = retrying(requester(new Lifeline('ws://x', { sendSchema: Command }), { response: Quote }), {
+      retries: 3,
+      minTimeout: 200,
+      signal: AbortSignal.timeout(5000),
+    });
+    expectTypeOf(rpc.request({ op: 'quote' })).toEqualTypeOf<Promise<z.infer<typeof Quote>>>();
+    expectTypeOf(rpc.request({ op: 'buy' }, { response: Ack, resend: true })).toEqualTypeOf<
+      Promise<z.infer<typeof Ack>>
+    >();
+    // @ts-expect-error op is required by sendSchema
+    rpc.request({ id: 1 });
+  });
+
+  test('what to retry is decided by retrying, not by an option', () => {
+    const rpc = requester(new Lifeline('ws://x'));
+    // @ts-expect-error only timeouts and lost connections are retried
+    retrying(rpc, { shouldRetry: () => true });
+    // @ts-expect-error minTimeout is in milliseconds, a number
+    retrying(rpc, { minTimeout: '1s' });
   });
 });

@@ -1,5 +1,12 @@
 import { Lifeline as BrowserLifeline } from '@lifeline/browser';
-import { Lifeline as CoreLifeline, type Issues, stream, type WebSocketConstructor } from '@lifeline/core';
+import {
+  Lifeline as CoreLifeline,
+  type Issues,
+  messages,
+  route,
+  stream,
+  type WebSocketConstructor,
+} from '@lifeline/core';
 import { Lifeline } from '@lifeline/node';
 import * as v from 'valibot';
 import { describe, expectTypeOf, test } from 'vitest';
@@ -74,52 +81,64 @@ describe('message type inferred from the schema option', () => {
   });
 
   test('a typed Lifeline is still a Lifeline', () => {
-    const line = new Lifeline('ws://x', { schema: Market, discriminator: 'type' });
+    const line = new Lifeline('ws://x', { schema: Market });
     expectTypeOf(line).toExtend<CoreLifeline>();
-    const custom = new Lifeline('ws://x', {
-      schema: z.object({ kind: z.literal('a') }),
-      discriminator: 'kind',
-    });
+    const custom = new Lifeline('ws://x', { schema: z.object({ kind: z.literal('a') }) });
     expectTypeOf(custom).toExtend<CoreLifeline>();
   });
 });
 
 describe('async iteration and streams typed from the schema', () => {
-  test('for await yields the schema output', async () => {
+  test('messages() yields the schema output', async () => {
     const line = new Lifeline('ws://x', { schema: Market });
-    for await (const message of line) expectTypeOf(message).toEqualTypeOf<Market>();
+    for await (const message of messages(line)) expectTypeOf(message).toEqualTypeOf<Market>();
+    const browser = new BrowserLifeline('ws://x', { schema: Market });
+    for await (const message of messages(browser, { highWaterMark: 10 })) {
+      expectTypeOf(message).toEqualTypeOf<Market>();
+    }
+    for await (const message of messages(new Lifeline('ws://x'))) expectTypeOf(message).toBeUnknown();
   });
 
-  test('stream() reads the schema output, also with another discriminator', () => {
+  test('stream() reads the schema output, also with another discriminating field', () => {
     expectTypeOf(stream(new Lifeline('ws://x', { schema: Market })).readable).toEqualTypeOf<
       ReadableStream<Market>
     >();
     const Event = z.object({ kind: z.literal('a'), n: z.number() });
-    const line = new BrowserLifeline('ws://x', { schema: Event, discriminator: 'kind' });
+    const line = new BrowserLifeline('ws://x', { schema: Event });
     expectTypeOf(stream(line).readable).toEqualTypeOf<ReadableStream<{ kind: 'a'; n: number }>>();
   });
 });
 
-describe('routing by discriminator', () => {
-  test('on(message, variant) narrows to that member of the union', () => {
+describe('routing by a discriminating field', () => {
+  test('route(line, variant) narrows to that member of the union', () => {
     const line = new Lifeline('ws://x', { schema: Market });
-    line.on('message', 'trade', (trade) => expectTypeOf(trade).toEqualTypeOf<Trade>());
-    line.once('message', 'quote', (quote) => expectTypeOf(quote).toEqualTypeOf<Quote>());
+    route(line, 'trade', (trade) => expectTypeOf(trade).toEqualTypeOf<Trade>());
+    route(line, 'quote', (quote) => expectTypeOf(quote).toEqualTypeOf<Quote>(), { once: true });
+    expectTypeOf(route(line, 'trade', () => {})).toEqualTypeOf<() => void>();
     // @ts-expect-error not a variant of the union
-    line.on('message', 'candle', () => {});
+    route(line, 'candle', () => {});
     // @ts-expect-error the listener of 'trade' gets no Quote
-    line.on('message', 'trade', (quote: Quote) => quote.bid);
+    route(line, 'trade', (quote: Quote) => quote.bid);
   });
 
-  test('the discriminator option changes the field, inferred from the option', () => {
+  test('the browser and core classes route the same way', () => {
+    const browser = new BrowserLifeline('ws://x', { schema: Market });
+    route(browser, 'quote', (quote) => expectTypeOf(quote).toEqualTypeOf<Quote>());
+    const core = new CoreLifeline('ws://x', { WebSocket, schema: Market });
+    route(core, 'trade', (trade) => expectTypeOf(trade).toEqualTypeOf<Trade>());
+  });
+
+  test('the key option changes the field, inferred from the option', () => {
     const Event = z.union([
       z.object({ kind: z.literal('joined'), user: z.string() }),
       z.object({ kind: z.literal('left'), user: z.string(), after: z.number() }),
     ]);
-    const line = new Lifeline('ws://x', { schema: Event, discriminator: 'kind' });
-    line.on('message', 'left', (left) => expectTypeOf(left.after).toBeNumber());
+    const line = new Lifeline('ws://x', { schema: Event });
+    route(line, 'left', (left) => expectTypeOf(left.after).toBeNumber(), { key: 'kind' });
     // @ts-expect-error routing is by kind, and there is no kind 'trade'
-    line.on('message', 'trade', () => {});
+    route(line, 'trade', () => {}, { key: 'kind' });
+    // @ts-expect-error without the key option routing is by type, which Event lacks
+    route(line, 'left', () => {});
   });
 
   test('numeric and boolean discriminators route too', () => {
@@ -127,14 +146,14 @@ describe('routing by discriminator', () => {
       z.object({ ok: z.literal(true), value: z.string() }),
       z.object({ ok: z.literal(false), error: z.string() }),
     ]);
-    const line = new Lifeline('ws://x', { schema: Result, discriminator: 'ok' });
-    line.on('message', false, (failed) => expectTypeOf(failed.error).toBeString());
+    const line = new Lifeline('ws://x', { schema: Result });
+    route(line, false, (failed) => expectTypeOf(failed.error).toBeString(), { key: 'ok' });
   });
 
   test('without a union type there is nothing to route by', () => {
     const line = new Lifeline('ws://x');
     // @ts-expect-error unknown messages have no variants
-    line.on('message', 'trade', () => {});
+    route(line, 'trade', () => {});
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Lifeline } from '@lifeline/core';
+import { kernel, type Lifeline } from '@lifeline/core';
 
 /**
  * The close code a Lifeline sends when its page enters the back/forward cache, with the reason
@@ -7,49 +7,72 @@ import type { Lifeline } from '@lifeline/core';
  */
 export const PAGE_HIDDEN_CODE = 4001;
 
-/** What the page lifecycle drives. */
-type Controls = Pick<Lifeline, 'experimental_suspend' | 'experimental_resume' | 'probe'>;
+type Line = Lifeline<unknown, unknown>;
+type Method = 'addEventListener' | 'removeEventListener';
 
 /**
- * The heartbeat's `timeoutScale` in a page: deadlines double while it is hidden, where browsers run
- * timers late, so a throttled timer is not taken for a silent server.
+ * The lines of this page that follow its lifecycle. One set of window and document listeners serves
+ * them all (as TanStack Query's onlineManager does), so a page with many lines has five listeners, not
+ * five per line; they are added with the first line and removed with the last.
  */
-export const hiddenTimeoutScale = (): number => (globalThis.document?.visibilityState === 'hidden' ? 2 : 1);
+const lines = new Set<Line>();
 
 const windowEvents = ['online', 'offline', 'pagehide', 'pageshow'] as const;
 
 /**
- * Connects the page lifecycle to a Lifeline: `offline` and `pagehide` (into the back/forward cache)
- * drop the socket at once and hold every attempt; `online`, `pageshow` (back from the cache) and the
- * page becoming visible start the next attempt now, unless the browser says it is offline. `online`
- * also pings a connection that is still open (with a heartbeat configured), as the network under it
- * may have changed.
- * @returns removes every listener it added
+ * `offline` and `pagehide` into the back/forward cache drop every socket at once and hold the attempts;
+ * `online`, `pageshow` back from the cache and the page becoming visible release them, which tries at
+ * once (a backoff is cut short), unless the browser says it is offline. `online` also asks whatever
+ * watches an open line's link (a heartbeat) to check it now: the network under it may have changed.
  */
-export function watchPageLifecycle(line: Controls): () => void {
+function onPageEvent(event: Event): void {
+  const { type } = event;
+  const { persisted } = event as PageTransitionEvent;
+  if (type === 'offline') hold(true);
+  // a page with an open WebSocket is not cached; one that is not being cached is being unloaded
+  else if (type === 'pagehide') {
+    if (persisted) hold(true, PAGE_HIDDEN_CODE, 'page hidden');
+  } else if (
+    (type !== 'pageshow' || persisted) &&
+    (type !== 'visibilitychange' || document.visibilityState === 'visible') &&
+    navigator.onLine !== false
+  ) {
+    hold(false);
+    if (type === 'online') for (const line of lines) kernel.probe(line);
+  }
+}
+
+function hold(isHeld: boolean, code?: number, reason?: string): void {
+  for (const line of lines) kernel.hold(line, isHeld, code, reason);
+}
+
+function listen(method: Method): void {
+  // no global event target in server-side rendering or React Native; no document in workers, whose
+  // scope still has online and offline
+  if (typeof globalThis[method] === 'function')
+    for (const type of windowEvents) globalThis[method](type, onPageEvent);
   const doc = globalThis.document;
-  const onEvent = (event: Event): void => {
-    const { type } = event;
-    const persisted = (event as PageTransitionEvent).persisted;
-    if (type === 'offline') line.experimental_suspend();
-    else if (type === 'pagehide') {
-      // a page with an open WebSocket is not cached; one that is not being cached is being unloaded
-      if (persisted) line.experimental_suspend(PAGE_HIDDEN_CODE, 'page hidden');
-    } else if (
-      (type !== 'pageshow' || persisted) &&
-      (type !== 'visibilitychange' || doc.visibilityState === 'visible') &&
-      navigator.onLine !== false
-    ) {
-      line.experimental_resume();
-      if (type === 'online') line.probe();
-    }
-  };
-  const listen = (method: 'addEventListener' | 'removeEventListener') => {
-    // no global event target in server-side rendering; no document in workers, whose scope still has online/offline
-    if (typeof globalThis[method] === 'function')
-      for (const type of windowEvents) globalThis[method](type, onEvent);
-    doc?.[method]('visibilitychange', onEvent);
-  };
-  listen('addEventListener');
-  return () => listen('removeEventListener');
+  if (typeof doc?.[method] === 'function') doc[method]('visibilitychange', onPageEvent);
+}
+
+function watch(line: Line): void {
+  if (lines.size === 0) listen('addEventListener');
+  lines.add(line);
+}
+
+/**
+ * Makes `line` follow the page lifecycle until it closes for good; `reconnect()` or `open()` after that
+ * makes it follow again.
+ */
+export function followPageLifecycle(line: Line): void {
+  watch(line);
+  kernel.use(line, {
+    closed: () => {
+      if (lines.delete(line) && lines.size === 0) listen('removeEventListener');
+    },
+  });
+  // leaving `closed` always starts an attempt; watching twice is harmless
+  line.on('state', ({ phase }) => {
+    if (phase === 'connecting') watch(line);
+  });
 }

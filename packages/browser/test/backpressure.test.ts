@@ -1,4 +1,4 @@
-import { Lifeline, stream } from '@lifeline/browser';
+import { drained, Lifeline, messages, opened, stream } from '@lifeline/browser';
 import { expect, inject, onTestFinished, test } from 'vitest';
 import { countingTimers } from '../../../test/helpers/counting-timers.js';
 
@@ -27,16 +27,16 @@ test('the gate polls bufferedAmount while something waits, and holds the socket 
     timers,
   });
   onTestFinished(() => line.close());
-  const messages = line[Symbol.asyncIterator]();
-  await line.opened();
+  const iterator = messages(line);
+  await opened(line);
   const count = 200;
 
   for (let seq = 0; seq < count; seq++) line.send({ seq, padding: PADDING });
   const queued = line.bufferedAmount - (record.socket?.bufferedAmount ?? 0);
   const polling = timers.pendingShort;
   const order: number[] = [];
-  for (let i = 0; i < count; i++) order.push(((await messages.next()).value as { seq: number }).seq);
-  await line.drained();
+  for (let i = 0; i < count; i++) order.push(((await iterator.next()).value as { seq: number }).seq);
+  await drained(line);
 
   // Chromium's bufferedAmount only falls between tasks, so a synchronous burst closes the gate at once
   expect(queued).toBeGreaterThan((count - 10) * PADDING.length);
@@ -46,13 +46,13 @@ test('the gate polls bufferedAmount while something waits, and holds the socket 
   expect(order).toEqual(Array.from({ length: count }, (_, i) => i));
   // idle again: no timer left polling
   expect(timers.pendingShort).toBe(0);
-  await messages.return?.();
+  await iterator.return?.();
 });
 
 test('a consumer far behind cannot pause a browser WebSocket: the messages wait in memory, in order', async () => {
-  const line = new Lifeline(inject('wsUrl'), { inboundHighWaterMark: 2 });
+  const line = new Lifeline(inject('wsUrl'));
   onTestFinished(() => line.close());
-  const messages = line[Symbol.asyncIterator]();
+  const iterator = messages(line, { highWaterMark: 2 });
   const count = 100;
   let delivered = 0;
   const allDelivered = new Promise<void>((resolve) => {
@@ -63,10 +63,10 @@ test('a consumer far behind cannot pause a browser WebSocket: the messages wait 
   // every echo arrived before the consumer read one: nothing could hold them back
   await allDelivered;
   const order: number[] = [];
-  for (let i = 0; i < count; i++) order.push(((await messages.next()).value as { seq: number }).seq);
+  for (let i = 0; i < count; i++) order.push(((await iterator.next()).value as { seq: number }).seq);
 
   expect(order).toEqual(Array.from({ length: count }, (_, i) => i));
-  await messages.return?.();
+  await iterator.return?.();
 });
 
 test('stream() works on Chromium: writes go out, the readable yields the echoes, cancel closes', async () => {

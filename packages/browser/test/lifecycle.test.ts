@@ -1,4 +1,11 @@
-import { createHeartbeat, Lifeline, type LifelineOptions, PAGE_HIDDEN_CODE } from '@lifeline/browser';
+import {
+  type HeartbeatOptions,
+  heartbeat,
+  Lifeline,
+  type LifelineOptions,
+  PAGE_HIDDEN_CODE,
+  probe,
+} from '@lifeline/browser';
 import { Lifeline as CoreLifeline } from '@lifeline/core';
 import { expect, onTestFinished, test, vi } from 'vitest';
 import { commands } from 'vitest/browser';
@@ -16,11 +23,29 @@ async function startServer(): Promise<{ id: string; url: string }> {
   return server;
 }
 
+const attemptCounters = new WeakMap<CoreLifeline, () => number>();
+
 function browserLine(url: string, options: LifelineOptions = {}): Lifeline {
   const line = new Lifeline(url, options);
   onTestFinished(() => line.close());
+  attemptCounters.set(line, countAttempts(line));
   return line;
 }
+
+/**
+ * Counts the attempts of a line from right after `new`: the first began in the constructor, and each
+ * later one starts with a `connecting` state.
+ */
+function countAttempts(line: CoreLifeline): () => number {
+  let attempts = line.state.phase === 'connecting' ? 1 : 0;
+  line.on('state', ({ phase }) => {
+    if (phase === 'connecting') attempts++;
+  });
+  return () => attempts;
+}
+
+/** The attempts of a line made by browserLine(). */
+const attemptsOf = (line: CoreLifeline): number => attemptCounters.get(line)?.() ?? Number.NaN;
 
 const nextOpen = (line: CoreLifeline) => new Promise<void>((resolve) => line.once('open', () => resolve()));
 const nextWaiting = (line: CoreLifeline) =>
@@ -76,6 +101,7 @@ test('offline drops the socket at once and makes no attempt until online', async
     reconnect: { minDelay: 10, maxDelay: 10, jitter: false },
   });
   onTestFinished(() => control.close());
+  const controlAttemptsNow = countAttempts(control);
   const closes: number[] = [];
   line.addEventListener('close', (event) => closes.push(event.code));
   const seenAtOffline: unknown[] = [];
@@ -85,21 +111,21 @@ test('offline drops the socket at once and makes no attempt until online', async
   // the Lifeline's own listener ran before the test's: the socket was already gone
   expect(seenAtOffline).toEqual([{ phase: 'waiting', attempt: 1, delay: Number.POSITIVE_INFINITY }, 0]);
   expect(closes).toEqual([1006]);
-  const attempts = line.stats.attempts;
+  const attempts = attemptsOf(line);
   setVisibility('visible'); // becoming visible tries now, but not while the browser says it is offline
-  const controlAttempts = control.stats.attempts;
+  const controlAttempts = controlAttemptsNow();
   await new Promise<void>((resolve) => {
     control.on('reconnecting', () => {
-      if (control.stats.attempts >= controlAttempts + 5) resolve();
+      if (controlAttemptsNow() >= controlAttempts + 5) resolve();
     });
   });
-  expect(line.stats.attempts).toBe(attempts);
+  expect(attemptsOf(line)).toBe(attempts);
   expect(line.state).toEqual({ phase: 'waiting', attempt: 1, delay: Number.POSITIVE_INFINITY });
 
   const reopened = nextOpen(line);
   await outage.end();
   await reopened;
-  expect(line.stats.attempts).toBe(attempts + 1);
+  expect(attemptsOf(line)).toBe(attempts + 1);
   // the dropped socket still closed properly: emulated outages keep open sockets, so its close frame got out
   const log = await commands.serverWaitFor(server.id, 'connection', 2);
   expect(log.map((event) => event.kind)).toEqual(['connection', 'close', 'connection']);
@@ -125,7 +151,7 @@ test('online starts the next attempt at once, without waiting out the backoff', 
   await annotate(
     `online -> attempt ${sinceOnline.toFixed(1)} ms, -> open ${(performance.now() - online.timeStamp).toFixed(1)} ms`,
   );
-  expect(line.stats.attempts).toBe(2);
+  expect(attemptsOf(line)).toBe(2);
 });
 
 test('messages sent while offline arrive once, in order, after the network returns', async () => {
@@ -166,9 +192,10 @@ test('a page becoming visible while disconnected tries at once', async () => {
   expect(line.state.phase).toBe('waiting');
   const reopened = nextOpen(line);
   setVisibility('visible');
-  expect(line.state.phase).toBe('waiting'); // the attempt starts from the woken delay, a microtask later
+  // released, the line tries in the event's own task (the kernel's hold(line, false) from waiting)
+  expect(line.state.phase).toBe('connecting');
   await reopened;
-  expect(line.stats.attempts).toBe(2);
+  expect(attemptsOf(line)).toBe(2);
 
   // visible while connected changes nothing: the same socket still answers
   setVisibility('visible');
@@ -176,7 +203,7 @@ test('a page becoming visible while disconnected tries at once', async () => {
   line.send({ still: 'here' });
   expect(await echo).toEqual({ still: 'here' });
   expect(line.state.phase).toBe('open');
-  expect(line.stats.attempts).toBe(2);
+  expect(attemptsOf(line)).toBe(2);
 });
 
 test('pagehide into the back/forward cache closes with PAGE_HIDDEN_CODE, and pageshow reconnects', async () => {
@@ -220,8 +247,11 @@ test('pagehide into the back/forward cache closes with PAGE_HIDDEN_CODE, and pag
   ]);
 });
 
-test('close() removes every listener added to the window and the document', async () => {
-  const server = await startServer();
+/**
+ * Spies on the window's and the document's add/removeEventListener; `taken(kind)` returns the calls since
+ * its last call, as [target, type, listener].
+ */
+function spyListeners() {
   const spies = [window, document].map((target) => ({
     target,
     add: vi.spyOn(target, 'addEventListener'),
@@ -233,57 +263,111 @@ test('close() removes every listener added to the window and the document', asyn
       spy.remove.mockRestore();
     }
   });
-  /** Listeners added (or removed) through the spies since the last call, as [target, type, listener]. */
-  const taken = (kind: 'add' | 'remove') =>
+  return (kind: 'add' | 'remove') =>
     spies.flatMap((spy) => {
       const calls = spy[kind].mock.calls.map(([type, listener]) => [spy.target, type, listener]);
       spy[kind].mockClear();
       return calls;
     });
+}
+
+const PAGE_LISTENERS = [
+  'document:visibilitychange',
+  'window:offline',
+  'window:online',
+  'window:pagehide',
+  'window:pageshow',
+];
+/** Resolves once `line` is closed for good. */
+const untilClosed = (line: CoreLifeline) =>
+  new Promise<void>((resolve) => {
+    if (line.state.phase === 'closed') resolve();
+    else line.on('state', ({ phase }) => phase === 'closed' && resolve());
+  });
+
+const named = (calls: unknown[][]) =>
+  calls.map(([target, type]) => `${target === window ? 'window' : 'document'}:${String(type)}`).sort();
+
+test('close() removes every listener added to the window and the document', async () => {
+  const server = await startServer();
+  const taken = spyListeners();
 
   const line = new Lifeline(server.url);
+  onTestFinished(() => line.close());
   const added = taken('add');
-  expect(
-    added.map(([target, type]) => `${target === window ? 'window' : 'document'}:${type}`).sort(),
-  ).toEqual([
-    'document:visibilitychange',
-    'window:offline',
-    'window:online',
-    'window:pagehide',
-    'window:pageshow',
-  ]);
+  expect(named(added)).toEqual(PAGE_LISTENERS);
   await nextOpen(line);
-  taken('remove');
-  const closed = nextDomEvent(line, 'close');
+  expect(taken('remove')).toEqual([]);
   line.close();
-  expect(taken('remove')).toEqual(expect.arrayContaining(added));
-  await closed;
+  await untilClosed(line);
+  const removed = taken('remove');
+  expect(removed).toHaveLength(added.length);
+  expect(removed).toEqual(expect.arrayContaining(added));
 
   // reconnect() after close() watches again, and close() lets go again, once
   line.reconnect();
+  await nextOpen(line);
   const again = taken('add');
-  expect(again).toHaveLength(added.length);
+  expect(named(again)).toEqual(PAGE_LISTENERS);
   line.close();
   line.close();
+  await untilClosed(line);
+  const removedAgain = taken('remove');
+  expect(removedAgain).toHaveLength(again.length);
+  expect(removedAgain).toEqual(expect.arrayContaining(again));
+});
+
+test('every line of the page shares one set of listeners, removed when the last one closes', async () => {
+  const server = await startServer();
+  const taken = spyListeners();
+
+  const first = new Lifeline(server.url, { reconnect: { minDelay: 60_000, maxDelay: 60_000 } });
+  onTestFinished(() => first.close());
+  const added = taken('add');
+  expect(named(added)).toEqual(PAGE_LISTENERS);
+  const second = new Lifeline(server.url, { reconnect: { minDelay: 60_000, maxDelay: 60_000 } });
+  onTestFinished(() => second.close());
+  expect(taken('add')).toEqual([]);
+  await Promise.all([nextOpen(first), nextOpen(second)]);
+
+  // the one set drives both lines: pagehide into the cache drops both sockets at once
+  const closes: string[] = [];
+  first.addEventListener('close', (event) => closes.push(`first:${event.code}`));
+  second.addEventListener('close', (event) => closes.push(`second:${event.code}`));
+  window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
+  expect(closes).toEqual([`first:${PAGE_HIDDEN_CODE}`, `second:${PAGE_HIDDEN_CODE}`]);
+  const reopened = Promise.all([nextOpen(first), nextOpen(second)]);
+  window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+  await reopened;
+
+  // closing one line keeps the listeners for the other
+  first.close();
+  await untilClosed(first);
+  expect(taken('remove')).toEqual([]);
+  closes.length = 0;
+  window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
+  expect(closes).toEqual([`second:${PAGE_HIDDEN_CODE}`]);
+  expect(first.readyState).toBe(Lifeline.CLOSED);
+
+  // the last close removes every listener the first line added
+  second.close();
+  await untilClosed(second);
   const removed = taken('remove');
-  expect(removed).toHaveLength(again.length);
-  expect(removed).toEqual(expect.arrayContaining(again));
+  expect(removed).toHaveLength(added.length);
+  expect(removed).toEqual(expect.arrayContaining(added));
 });
 
 /** A 'message' heartbeat against the echo server: the echo of a ping is its pong. */
-function echoHeartbeat(timeout: number, onPong: () => void = () => {}): LifelineOptions {
+function echoHeartbeat(timeout: number, onPong: () => void = () => {}): HeartbeatOptions {
   return {
-    createHeartbeat,
-    heartbeat: {
-      mode: 'message',
-      interval: 60_000, // no ping of its own during the test: only probe() sends one
-      timeout,
-      ping: 'ping',
-      isPong: (data) => {
-        if (data !== 'ping') return false;
-        onPong();
-        return true;
-      },
+    mode: 'message',
+    interval: 60_000, // no ping of its own during the test: only probe() sends one
+    timeout,
+    ping: 'ping',
+    isPong: (data) => {
+      if (data !== 'ping') return false;
+      onPong();
+      return true;
     },
   };
 }
@@ -292,10 +376,11 @@ test('a hidden page doubles the heartbeat timeout instead of raising a false ala
   const timeout = 1000;
   const server = await startServer();
   let pong = () => {};
-  const line = browserLine(
-    server.url,
+  const line = browserLine(server.url);
+  heartbeat(
+    line,
     echoHeartbeat(timeout, () => pong()),
-  );
+  ); // @lifeline/browser's: it adds the hidden-page scale
   const nextAlarm = () =>
     new Promise<string>((resolve) => line.once('error', (error) => resolve(error.code)));
   await nextOpen(line);
@@ -305,24 +390,25 @@ test('a hidden page doubles the heartbeat timeout instead of raising a false ala
   setVisibility('hidden');
   const answered = new Promise<string>((resolve) => (pong = () => resolve('pong')));
   const sentAt = performance.now();
-  line.probe();
+  probe(line);
   expect(await Promise.race([answered, nextAlarm()])).toBe('pong');
   expect(performance.now() - sentAt).toBeGreaterThanOrEqual(1.5 * timeout);
   expect(line.state.phase).toBe('open');
-  expect(line.stats.attempts).toBe(1);
+  expect(attemptsOf(line)).toBe(1);
 
   // the same silence while visible is an alarm, raised at the plain deadline
   setVisibility('visible');
   const alarm = nextAlarm();
   const visibleSentAt = performance.now();
-  line.probe();
+  probe(line);
   expect(await alarm).toBe('ERR_HEARTBEAT_TIMEOUT');
   expect(performance.now() - visibleSentAt).toBeLessThan(1.5 * timeout);
 });
 
 test('online pings a connection that is still open', async () => {
   const server = await startServer();
-  const line = browserLine(server.url, echoHeartbeat(5000));
+  const line = browserLine(server.url);
+  heartbeat(line, echoHeartbeat(5000));
   await nextOpen(line);
   // the browser fires online after a network change the open socket may not have survived
   window.dispatchEvent(new Event('online'));

@@ -1,4 +1,4 @@
-import { type Issues, Lifeline, requester } from '@lifeline/browser';
+import { type Issues, Lifeline, requester, route } from '@lifeline/browser';
 import { expect, inject, onTestFinished, test } from 'vitest';
 import * as z from 'zod/mini';
 
@@ -11,7 +11,7 @@ test('decodes and checks echoed frames with a zod/mini schema in Chromium; a bad
   const invalid: Array<{ data: unknown; issues: Issues }> = [];
   line.on('invalid', (info) => invalid.push(info));
   const done = new Promise<void>((resolve) =>
-    line.on('message', 'note', (note) => texts.push(note.text) === 2 && resolve()),
+    route(line, 'note', (note) => texts.push(note.text) === 2 && resolve()),
   );
   line.send({ type: 'note', text: 'one' });
   line.send('{"type":"note","text":2}');

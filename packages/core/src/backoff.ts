@@ -20,12 +20,8 @@ export interface BackoffPolicy {
  */
 export function backoffDelay(policy: BackoffPolicy, failures: number, random: () => number): number {
   const window = Math.min(policy.maxDelay, policy.minDelay * policy.factor ** Math.max(0, failures - 1));
-  switch (policy.jitter) {
-    case 'full':
-      return Math.floor(random() * window);
-    case 'equal':
-      return Math.floor(window / 2 + (random() * window) / 2);
-    default:
-      return window;
-  }
+  if (!policy.jitter) return window;
+  // the random part: all of the window ('full') or its upper half ('equal')
+  const spread = policy.jitter === 'full' ? window : window / 2;
+  return Math.floor(window - spread + random() * spread);
 }

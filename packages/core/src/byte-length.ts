@@ -20,22 +20,12 @@ export function utf8Length(text: string): number {
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
-    if (unit < 0x80) continue;
-    if (unit < 0x800) {
-      bytes += 1;
-    } else if (unit >= 0xd800 && unit <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
-      // a surrogate pair is 2 UTF-16 units and 4 UTF-8 bytes
-      bytes += 2;
-      i++;
-    } else {
-      bytes += 2;
-    }
+    if (unit >= 0x80) bytes += unit < 0x800 ? 1 : 2;
+    // a surrogate pair is 2 UTF-16 units and 4 UTF-8 bytes: the high one counted 3, so skip the low one
+    // (a lone surrogate stays at 3 bytes, as U+FFFD); NaN past the end fails the mask test
+    if ((unit & 0xfc00) === 0xd800 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
   }
   return bytes;
-}
-
-function isLowSurrogate(unit: number): boolean {
-  return unit >= 0xdc00 && unit <= 0xdfff;
 }
 
 export function isBlob(data: unknown): data is Blob {

@@ -14,7 +14,7 @@ export interface CloseInfo {
   readonly wasClean: boolean;
   /** Consecutive failed attempts, this one included (0 for the close of a connection that stayed up). */
   readonly attempt: number;
-  /** The refused upgrade's HTTP status and headers, where the platform can see them (Node). */
+  /** The refused upgrade's HTTP status and headers, where the platform can see them (Node's upgrade status). */
   readonly response?: UpgradeResponse;
   /** Timeouts, provider failures and other failures that are not a close code. */
   readonly error?: LifelineError;
@@ -33,17 +33,14 @@ export interface CloseAdvice {
 }
 
 /** Close codes after which a retry would repeat the failure (RFC 6455 §7.4.1, and 4500-4999 by convention). */
-const FATAL_CODES = new Set([1002, 1003, 1007, 1009, 1010]);
-/** Upgrade statuses that mean "this request will never succeed". */
-const FATAL_STATUSES = new Set([400, 403, 404, 426]);
+const FATAL_CODES = [1002, 1003, 1007, 1009, 1010];
 
 /** Parses server advice from a close reason; anything that is not a JSON object gives none. */
 export function parseCloseAdvice(reason: string): CloseAdvice {
   if (!reason.startsWith('{')) return {};
   try {
-    const value: unknown = JSON.parse(reason);
-    if (typeof value !== 'object' || value === null) return {};
-    const { reconnect, retryAfter } = value as Record<string, unknown>;
+    // text starting with '{' parses to an object or throws
+    const { reconnect, retryAfter } = JSON.parse(reason) as Record<string, unknown>;
     return {
       ...(typeof reconnect === 'boolean' && { reconnect }),
       ...(typeof retryAfter === 'number' && retryAfter >= 0 && { retryAfter }),
@@ -53,66 +50,33 @@ export function parseCloseAdvice(reason: string): CloseAdvice {
   }
 }
 
-/** A Retry-After header (delay-seconds or an HTTP date) in milliseconds from `now`, or undefined. */
-export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
 /**
- * The default policy, before the application's `shouldReconnect` hook.
+ * The default policy for close codes and server advice, before the application's `shouldReconnect` hook.
+ * A platform decides first where its socket knows more (Node: the HTTP status of a refused upgrade, in
+ * @lifeline/node's upgrade-status.ts, through the `classify` plugin hook).
  * @param authRetried whether the previous failure was already an auth failure that got its one retry
  * @param maxRetryAfter cap on a server's requested delay, in milliseconds
  */
-export function classify(
-  info: CloseInfo,
-  authRetried: boolean,
-  maxRetryAfter: number,
-  now: number,
-): Decision {
+export function classify(info: CloseInfo, authRetried: boolean, maxRetryAfter: number): Decision {
   const retry = (minDelay = 0, refreshCredentials = false): Decision => ({
     retry: true,
     minDelay: Math.min(minDelay, maxRetryAfter),
     refreshCredentials,
   });
-  const stop = (code: LifelineErrorCode, why: string): Decision => ({ retry: false, code, why });
-
-  const status = info.response?.status;
-  if (status !== undefined) {
-    if (status === 401) {
-      return authRetried
-        ? stop(
-            'ERR_HANDSHAKE_REJECTED',
-            'the server refused the upgrade with HTTP 401 again after fresh credentials',
-          )
-        : retry(0, true);
-    }
-    if (status === 429 || status === 503) {
-      return retry(parseRetryAfter(info.response?.headers['retry-after'], now) ?? 0);
-    }
-    if (FATAL_STATUSES.has(status) || (status >= 300 && status < 500 && status !== 408)) {
-      return stop('ERR_HANDSHAKE_REJECTED', `the server refused the upgrade with HTTP ${status}`);
-    }
-    return retry();
-  }
+  // every stop here is a fatal close; platforms' classifiers stop with their own codes
+  const stop = (why: string): Decision => ({ retry: false, code: 'ERR_FATAL_CLOSE', why });
 
   const advice = parseCloseAdvice(info.reason);
-  if (advice.reconnect === false)
-    return stop('ERR_FATAL_CLOSE', `the server asked not to reconnect (code ${info.code})`);
+  if (advice.reconnect === false) return stop(`the server asked not to reconnect (code ${info.code})`);
   if (advice.reconnect === true || advice.retryAfter !== undefined) return retry(advice.retryAfter);
 
   if (info.code === 1008) {
     return authRetried
-      ? stop(
-          'ERR_FATAL_CLOSE',
-          'the server closed with 1008 (policy violation) again after fresh credentials',
-        )
+      ? stop('the server closed with 1008 (policy violation) again after fresh credentials')
       : retry(0, true);
   }
-  if (FATAL_CODES.has(info.code) || (info.code >= 4500 && info.code <= 4999)) {
-    return stop('ERR_FATAL_CLOSE', `the server closed with code ${info.code}, which a retry would repeat`);
+  if (FATAL_CODES.includes(info.code) || (info.code >= 4500 && info.code <= 4999)) {
+    return stop(`the server closed with code ${info.code}, which a retry would repeat`);
   }
   return retry();
 }

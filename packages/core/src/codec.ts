@@ -1,5 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { isBinary } from './byte-length.js';
+import { messageOf } from './errors.js';
 import type { BinaryData, Outgoing } from './ports.js';
 import { checkOutgoing } from './schema.js';
 
@@ -24,17 +25,20 @@ export const jsonCodec: Codec = {
   encode(value) {
     // JSON.stringify returns undefined for undefined, functions and symbols, and throws for BigInt and cycles
     let text: string | undefined;
+    let cause: unknown;
     try {
       text = JSON.stringify(value);
-    } catch (cause) {
-      throw new TypeError(
-        `Lifeline: cannot encode the ${describe(value)} as JSON: ${(cause as Error).message}`,
-        { cause },
-      );
+    } catch (error) {
+      cause = error;
     }
-    if (text === undefined)
-      throw new TypeError(`Lifeline: cannot send ${describe(value)}: JSON has no encoding for it`);
-    return text;
+    if (text !== undefined) return text;
+    // null encodes, so an object here is a real one, e.g. with a cycle
+    const what =
+      typeof value === 'object' ? Object.prototype.toString.call(value) : `${typeof value} ${String(value)}`;
+    throw new TypeError(
+      `Lifeline: cannot encode the ${what} as JSON: ${cause ? messageOf(cause) : 'JSON has no encoding for it'}`,
+      cause ? { cause } : undefined,
+    );
   },
   decode: (data) => JSON.parse(data as string),
 };
@@ -47,10 +51,4 @@ export const jsonCodec: Codec = {
 export function toFrame(value: unknown, codec: Codec, sendSchema: StandardSchemaV1 | undefined): Outgoing {
   if (typeof value === 'string' || isBinary(value)) return value;
   return codec.encode(sendSchema ? checkOutgoing(sendSchema, value) : value);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'value null';
-  if (typeof value === 'object') return `object ${Object.prototype.toString.call(value)}`;
-  return `${typeof value} ${String(value)}`;
 }

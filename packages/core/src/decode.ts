@@ -12,61 +12,49 @@ export interface Claim {
   reject(issues: Issues): void;
 }
 
-/** What request.ts hooks into a Lifeline's inbound path while requests are pending. */
-export interface Tap {
-  /** Looks at a decoded frame before the schema and `on('message')`; returns a claim to take it. */
-  claim(value: unknown): Claim | undefined;
-  /** The open connection is gone: what it carried will get no response on it. */
-  lost(): void;
+/** What takes decoded frames ahead of the schema and `message`: a capability's plugin (kernel.ts). */
+export interface Claimer {
+  claim?(value: unknown): Claim | undefined;
 }
 
-export interface InboundOptions {
-  readonly codec: Codec;
-  readonly schema: StandardSchemaV1 | undefined;
-  /** Never throws: Lifeline reports a throwing listener out of band. */
-  readonly deliver: (value: unknown) => void;
-  /** Never throws, as `deliver`. */
-  readonly invalid: (data: unknown, issues: Issues) => void;
+/**
+ * What the inbound path asks of its line. One object serves every line (each call names its line), so a
+ * connection carries no closures for them. Neither hook throws: listeners are isolated.
+ */
+export interface InboundHooks<TLine> {
+  readonly deliver: (line: TLine, value: unknown) => void;
+  readonly invalid: (line: TLine, data: unknown, issues: Issues) => void;
 }
+
+const NO_CLAIMERS: readonly Claimer[] = Object.freeze([]);
 
 /**
  * The inbound path after the standard `message` event: frame → codec → claim (pending requests) →
  * schema → deliver, or `invalid`. Arrival order is kept: while an async validation is pending, later
  * frames wait behind it, even those whose own validation would be instant.
  */
-export class Inbound {
-  /** Taps of requesters with pending requests, tried in order; replaced, never changed in place. */
-  taps: readonly Tap[] = [];
-  /** Connections opened so far: 1 while the first is open, 2 from the second on. */
-  connection = 0;
-  /** Whether `connection` is open; false from the moment its socket is detached. */
-  isConnected = false;
-  readonly #options: InboundOptions;
+export class Inbound<TLine = unknown> {
+  /** The plugins that claim decoded frames (pending requests), tried in order; replaced, never changed in place. */
+  claimers: readonly Claimer[] = NO_CLAIMERS;
+  readonly #codec: Codec;
+  readonly #schema: StandardSchemaV1 | undefined;
+  readonly #hooks: InboundHooks<TLine>;
+  readonly #line: TLine;
   // frames that arrived while an async validation was pending, in order; #head is the next to process
   #backlog: unknown[] = [];
   #head = 0;
   #isWaiting = false;
 
-  constructor(options: InboundOptions) {
-    this.#options = options;
+  constructor(codec: Codec, schema: StandardSchemaV1 | undefined, hooks: InboundHooks<TLine>, line: TLine) {
+    this.#codec = codec;
+    this.#schema = schema;
+    this.#hooks = hooks;
+    this.#line = line;
   }
 
-  /** True while frames must be decoded even with no listener: requests are pending, or frames wait. */
+  /** True while frames must be decoded even with no listener: something claims them, or frames wait. */
   get isActive(): boolean {
-    return this.taps.length > 0 || this.#isWaiting || this.#head < this.#backlog.length;
-  }
-
-  /** A connection opened; called before the queue is flushed into it. */
-  connected(): void {
-    this.connection++;
-    this.isConnected = true;
-  }
-
-  /** The open connection's socket was detached. */
-  disconnected(): void {
-    if (!this.isConnected) return;
-    this.isConnected = false;
-    for (const tap of this.taps) tap.lost();
+    return this.claimers.length > 0 || this.#isWaiting || this.#head < this.#backlog.length;
   }
 
   push(data: unknown): void {
@@ -75,28 +63,24 @@ export class Inbound {
   }
 
   #process(data: unknown): void {
-    const { codec } = this.#options;
+    const codec = this.#codec;
     let value = data;
     // binary frames bypass a text-only codec, as they are
     if (typeof data === 'string' || codec.binary) {
       try {
         value = codec.decode(data as string | BinaryData);
       } catch (error) {
-        this.#options.invalid(data, failure(error).issues);
+        this.#settle(data, failure(error), undefined);
         return;
       }
     }
     let claim: Claim | undefined;
-    for (const tap of this.taps) {
-      claim = tap.claim(value);
+    for (const claimer of this.claimers) {
+      claim = claimer.claim?.(value);
       if (claim) break;
     }
-    const schema = claim ? claim.schema : this.#options.schema;
-    if (!schema) {
-      this.#settle(data, { value }, claim);
-      return;
-    }
-    const result = validate(schema, value);
+    const schema = claim ? claim.schema : this.#schema;
+    const result = schema ? validate(schema, value) : { value };
     if (!isPromise(result)) {
       this.#settle(data, result, claim);
       return;
@@ -111,12 +95,12 @@ export class Inbound {
 
   #settle(data: unknown, result: Result, claim: Claim | undefined): void {
     if (result.issues) {
-      this.#options.invalid(data, result.issues);
+      this.#hooks.invalid(this.#line, data, result.issues);
       claim?.reject(result.issues);
     } else if (claim) {
       claim.resolve(result.value);
     } else {
-      this.#options.deliver(result.value);
+      this.#hooks.deliver(this.#line, result.value);
     }
   }
 
@@ -132,6 +116,3 @@ export class Inbound {
     }
   }
 }
-
-/** Each Lifeline's inbound path, for request.ts: requests claim their responses there. */
-export const inbounds = new WeakMap<object, Inbound>();

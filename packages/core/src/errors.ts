@@ -1,4 +1,5 @@
 import type { UpgradeResponse } from './ports.js';
+import type { ConnectionState } from './state.js';
 
 /**
  * Stable codes of the runtime failures Lifeline reports. Programmer mistakes are thrown at once as
@@ -40,7 +41,7 @@ export type LifelineErrorCode =
 /** A runtime failure with a stable `code`; the underlying error, if any, is its `cause`. */
 export class LifelineError extends Error {
   override readonly name = 'LifelineError';
-  readonly code: LifelineErrorCode;
+  declare readonly code: LifelineErrorCode;
   /** The refused upgrade's HTTP status and headers, for failures caused by one (Node only). */
   declare readonly response?: UpgradeResponse;
 
@@ -55,6 +56,11 @@ export class LifelineError extends Error {
   }
 }
 
+/** What a thrown value says, for messages: its `message` when it is an Error (anything can be thrown). */
+export function messageOf(thrown: unknown): string {
+  return thrown instanceof Error ? thrown.message : String(thrown);
+}
+
 /**
  * True for a `LifelineError`, also one made by another copy of `@lifeline/core` in the same app
  * (two bundled copies each have their own class, so `instanceof` alone would miss it).
@@ -66,4 +72,13 @@ export function isLifelineError(value: unknown): value is LifelineError {
       value.name === 'LifelineError' &&
       typeof (value as LifelineError).code === 'string')
   );
+}
+
+/**
+ * What a wait on a line that is closing or closed for good rejects with (`opened`, `drained`): the cause
+ * is the error that closed it, when it was not the application's `close()`.
+ */
+export function closedError(state: ConnectionState): LifelineError {
+  const cause = state.phase === 'closed' ? state.error : undefined;
+  return new LifelineError('ERR_CLOSED', 'the Lifeline is closed', { cause });
 }

@@ -3,10 +3,8 @@ import type { BackoffPolicy } from './backoff.js';
 import type { CloseInfo, Decision } from './classify.js';
 import type { Codec } from './codec.js';
 import type { AttemptReason } from './events.js';
-import type { HeartbeatFactory, HeartbeatOptions } from './heartbeat.js';
 import type { QueueOptions } from './outbound-queue.js';
-import type { Outgoing, Timers, WebSocketConstructor, WebSocketLike } from './ports.js';
-import type { RequesterOptions } from './request.js';
+import type { Timers, WebSocketConstructor } from './ports.js';
 
 /** What a provider is called with before every attempt. */
 export interface AttemptContext {
@@ -43,21 +41,10 @@ export interface ReconnectOptions extends BackoffPolicy {
 export type ReconnectVerdict = boolean | { readonly delay: number } | undefined;
 
 /**
- * Runs after each open, before the sticky messages and the queue go out (auth, resubscribe); its `send`
- * goes out at once, ahead of the queue. If it throws or rejects, the connection is closed and retried
- * with backoff, and an `error` (`ERR_HANDSHAKE_FAILED`) says why.
- */
-export type HandshakeHook = (context: {
-  readonly send: (data: Outgoing) => void;
-  readonly socket: WebSocketLike;
-  readonly attempt: number;
-}) => void | Promise<void>;
-
-/**
  * Options of a Lifeline. All durations are in milliseconds and all sizes in bytes.
- * `TMessage`, `TSend` and `TKey` are inferred from `schema`, `sendSchema` and `discriminator`.
+ * `TMessage` and `TSend` are inferred from `schema` and `sendSchema`.
  */
-export interface LifelineOptions<TMessage = unknown, TSend = unknown, TKey extends string = 'type'> {
+export interface LifelineOptions<TMessage = unknown, TSend = unknown> {
   /** The WebSocket constructor; the platform packages supply one. */
   readonly WebSocket?: WebSocketConstructor;
   /** Start connecting at once. With `false`, `open()` starts it; sends queue meanwhile. @default true */
@@ -75,24 +62,8 @@ export interface LifelineOptions<TMessage = unknown, TSend = unknown, TKey exten
   readonly queue?: Partial<QueueOptions>;
   /** Sends queue while the socket holds more than this. @default 1048576 (1 MiB) */
   readonly highWaterMark?: number;
-  /** `drained()` resolves once the socket holds no more than this. @default 0 */
+  /** `drained(line)` resolves once the socket holds no more than this. @default 0 */
   readonly lowWaterMark?: number;
-  /**
-   * Messages, not bytes: once an async iterator (`for await`, `stream()`) is more than this many
-   * messages behind, the socket is paused where the platform can, until the consumer catches up to half.
-   * @default 100
-   */
-  readonly inboundHighWaterMark?: number;
-  readonly handshake?: HandshakeHook;
-  /**
-   * Detects dead connections (half-open TCP, a silent proxy): pings and expects any inbound frame in
-   * time; on a timeout the socket is dropped at once (`ERR_HEARTBEAT_TIMEOUT`) and reconnected.
-   * Needs `createHeartbeat`. `@lifeline/node` turns it on by default (`'frame'` mode).
-   * @default off in core and browsers
-   */
-  readonly heartbeat?: HeartbeatOptions | false;
-  /** The heartbeat implementation (core's `createHeartbeat`); separate so bundles without a heartbeat omit it. */
-  readonly createHeartbeat?: HeartbeatFactory;
   /** Platform options for the socket constructor, per attempt (the node package maps `headers` here). */
   readonly socketOptions?: Provider<Record<string, unknown> | undefined>;
   /** Binary types the platform accepts besides the standard `'blob'` and `'arraybuffer'`. */
@@ -126,18 +97,10 @@ export interface LifelineOptions<TMessage = unknown, TSend = unknown, TKey exten
    * Must validate synchronously.
    */
   readonly sendSchema?: StandardSchemaV1<TSend, unknown>;
-  /**
-   * Settings of `line.request()`: the id field (`key`, default `'id'`), the id generator, the default
-   * `timeout` (10000) and `response` schema. `requester(line, options)` makes more requesters, each
-   * with settings of its own.
-   */
-  readonly request?: RequesterOptions<unknown, string>;
-  /** The field `on('message', variant, listener)` routes by. @default 'type' */
-  readonly discriminator?: TKey;
 }
 
 /** Any options object, whatever its message types. */
-export type AnyLifelineOptions = LifelineOptions<unknown, unknown, string>;
+export type AnyLifelineOptions = LifelineOptions<unknown, unknown>;
 
 /** Defaults of every option with one. */
 export const defaults = {
@@ -149,7 +112,7 @@ export const defaults = {
     maxDelay: 30_000,
     factor: 2,
     jitter: 'full',
-    retries: Number.POSITIVE_INFINITY,
+    retries: Infinity,
     minUptime: 5000,
     maxRetryAfter: 300_000,
   } satisfies ReconnectOptions as ReconnectOptions,
@@ -160,7 +123,6 @@ export const defaults = {
   } satisfies QueueOptions as QueueOptions,
   highWaterMark: 1024 * 1024,
   lowWaterMark: 0,
-  inboundHighWaterMark: 100,
 } as const;
 
 /** The constructor's arguments, in any of the standard's forms plus the options forms. */
@@ -171,21 +133,19 @@ export type LifelineArgs<TOptions extends AnyLifelineOptions = LifelineOptions> 
   | [url: UrlProvider, protocols: ProtocolsProvider | null, options: TOptions]
   | [url: UrlProvider, options: TOptions];
 
-/** Tells the `(url, protocols)` form from `(url, options)`: options are a plain object, never an array. */
-function isOptions(value: unknown): value is AnyLifelineOptions {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Brings the four constructor forms to one shape. */
 export function normalizeArgs<TOptions extends AnyLifelineOptions>(
   args: LifelineArgs<TOptions>,
 ): { url: UrlProvider; protocols: ProtocolsProvider; options: TOptions | Record<string, never> } {
   // WebIDL: a missing required argument is a TypeError; an undefined url is the string 'undefined'
   if ((args as readonly unknown[]).length === 0) {
-    throw new TypeError("Failed to construct 'WebSocket': 1 argument required, but only 0 present.");
+    throw new TypeError('Lifeline: the url argument is required');
   }
   const [url, second, third] = args as [UrlProvider, unknown, unknown];
-  if (isOptions(second)) return { url, protocols: undefined, options: second as TOptions };
+  // options are a plain object, never an array: that tells `(url, options)` from `(url, protocols)`
+  if (typeof second === 'object' && second !== null && !Array.isArray(second)) {
+    return { url, protocols: undefined, options: second as TOptions };
+  }
   return { url, protocols: (second ?? undefined) as ProtocolsProvider, options: (third ?? {}) as TOptions };
 }
 
@@ -201,16 +161,34 @@ export function withDefaults<TOptions extends AnyLifelineOptions>(
   return [url, protocols, { ...platform, ...options } as TOptions];
 }
 
+/** Throws `ErrorClass` naming the option, what it must be and the bad value. */
+export function badOption(name: string, what: string, value: unknown, ErrorClass = RangeError): never {
+  throw new ErrorClass(`Lifeline: option '${name}' must be ${what}, got ${String(value)}`);
+}
+
 /** Checks a number option, naming it and the bad value. */
 export function checkDuration(name: string, value: unknown, { allowInfinity = false } = {}): void {
-  if (
-    typeof value !== 'number' ||
-    Number.isNaN(value) ||
-    value < 0 ||
-    (!allowInfinity && !Number.isFinite(value))
-  ) {
-    throw new RangeError(
-      `Lifeline: option '${name}' must be a number >= 0${allowInfinity ? ' or Infinity' : ''}, got ${String(value)}`,
-    );
+  // `>= 0` is false for NaN; -Infinity fails it too, so only +Infinity needs the flag
+  if (typeof value !== 'number' || !(value >= 0) || (!allowInfinity && value === Infinity)) {
+    badOption(name, `a number >= 0${allowInfinity ? ' or Infinity' : ''}`, value);
+  }
+}
+
+// the reconnect policy's numbers (all filled in from `defaults`); only `retries` may be Infinity
+const POLICY_NUMBERS = ['minDelay', 'maxDelay', 'factor', 'retries', 'minUptime', 'maxRetryAfter'] as const;
+// the options without a default that are numbers when given
+const OPTIONAL_NUMBERS = ['connectTimeout', 'highWaterMark', 'lowWaterMark'] as const;
+
+/** Checks the options the constructor reads, naming the option and the bad value. */
+export function checkOptions(policy: ReconnectOptions, options: AnyLifelineOptions): void {
+  for (const key of POLICY_NUMBERS) {
+    checkDuration(`reconnect.${key}`, policy[key], { allowInfinity: key === 'retries' });
+  }
+  if (!['full', 'equal', false].includes(policy.jitter)) {
+    badOption('reconnect.jitter', "'full', 'equal' or false", policy.jitter);
+  }
+  for (const key of OPTIONAL_NUMBERS) if (options[key] !== undefined) checkDuration(key, options[key]);
+  if (options.utf8Length !== undefined && typeof options.utf8Length !== 'function') {
+    badOption('utf8Length', 'a function', options.utf8Length, TypeError);
   }
 }

@@ -4,9 +4,9 @@ import type { Outgoing } from './ports.js';
 export type DropReason =
   /** The queue was full (`maxMessages` or `maxBytes`) and the overflow policy dropped it. */
   | 'overflow'
-  /** It waited longer than its `ttl`. */
+  /** It was sent with `sendWithin()` and waited in the queue longer than its ttl. */
   | 'expired'
-  /** It was sent `volatile` and could not go out at once. */
+  /** It was sent with `sendNowOrDrop()` and could not go out at once. */
   | 'volatile'
   /** The Lifeline was closed by the application before it could go out. */
   | 'closed'
@@ -26,17 +26,16 @@ export interface QueueOptions {
   readonly overflow: 'drop-oldest' | 'drop-newest' | 'reject';
 }
 
-/** One message waiting to go out. */
+/**
+ * One message waiting to go out. Each is its own object, so a capability can keep its bookkeeping about
+ * the messages it queued (a ttl, a sticky key) in a Map or WeakMap keyed by them.
+ */
 export interface QueuedMessage {
   /** What the application passed to `send()`. */
   readonly value: unknown;
   /** The encoded frame. */
   readonly data: Outgoing;
   readonly bytes: number;
-  /** Clock time after which it is dropped as `expired`; Infinity for no ttl. */
-  readonly expiresAt: number;
-  /** The `sticky` key it was sent with, if any. */
-  readonly sticky?: string | undefined;
 }
 
 /** What `push` did with a message. */
@@ -53,9 +52,6 @@ export class OutboundQueue {
   #items: QueuedMessage[] = [];
   #head = 0;
   #bytes = 0;
-  // no later than the earliest expiry queued (it may be earlier: a shift does not recompute it), so
-  // dropExpired costs nothing until something may really have expired
-  #nextExpiry = Infinity;
 
   constructor(options: QueueOptions, onDrop: (message: QueuedMessage, reason: DropReason) => void) {
     this.#options = options;
@@ -69,11 +65,6 @@ export class OutboundQueue {
   /** Total bytes queued. */
   get bytes(): number {
     return this.#bytes;
-  }
-
-  /** When the next message may expire (clock time); Infinity when nothing queued has a ttl. */
-  get nextExpiry(): number {
-    return this.#nextExpiry;
   }
 
   /** Adds a message at the back, applying the bounds and the overflow policy. */
@@ -90,7 +81,6 @@ export class OutboundQueue {
     }
     this.#items.push(message);
     this.#bytes += message.bytes;
-    if (message.expiresAt < this.#nextExpiry) this.#nextExpiry = message.expiresAt;
     return 'queued';
   }
 
@@ -99,18 +89,34 @@ export class OutboundQueue {
     return this.length === 0 ? undefined : this.#take();
   }
 
-  /** Drops every message whose ttl has passed by `now`. */
-  dropExpired(now: number): void {
-    if (now < this.#nextExpiry) return;
-    this.#filter((message) => message.expiresAt > now, 'expired');
-  }
-
   /**
-   * Takes out the messages sent with a key that is still sticky, without reporting drops: after a
-   * disconnect the newest message of each such key is replayed anyway, and must not go twice.
+   * Takes out the messages `pick` selects, keeping the others in order; each taken message is reported
+   * as dropped for `reason`, or taken out silently without one. A pass that picks nothing changes nothing.
+   * @returns how many were taken out
    */
-  removeSticky(keys: ReadonlyMap<string, unknown>): void {
-    this.#filter((message) => message.sticky === undefined || !keys.has(message.sticky));
+  remove(pick: (message: QueuedMessage) => boolean, reason?: DropReason): number {
+    const items = this.#items;
+    let first = this.#head;
+    while (first < items.length && !pick(items[first] as QueuedMessage)) first++;
+    if (first === items.length) return 0;
+    const kept = items.slice(this.#head, first);
+    const taken: QueuedMessage[] = [items[first] as QueuedMessage];
+    let bytes = 0;
+    for (const message of kept) bytes += message.bytes;
+    for (let i = first + 1; i < items.length; i++) {
+      const message = items[i] as QueuedMessage;
+      if (pick(message)) taken.push(message);
+      else {
+        kept.push(message);
+        bytes += message.bytes;
+      }
+    }
+    this.#items = kept;
+    this.#head = 0;
+    this.#bytes = bytes;
+    // reported once the queue is consistent: a drop listener may send again
+    if (reason) for (const message of taken) this.#onDrop(message, reason);
+    return taken.length;
   }
 
   /** Empties the queue, handing the messages back in order without reporting drops. */
@@ -119,30 +125,12 @@ export class OutboundQueue {
     this.#items = [];
     this.#head = 0;
     this.#bytes = 0;
-    this.#nextExpiry = Infinity;
     return all;
   }
 
   /** Empties the queue, reporting each message as dropped for `reason`. */
   dropAll(reason: DropReason): void {
     for (const message of this.takeAll()) this.#onDrop(message, reason);
-  }
-
-  /** Keeps the messages `keep` accepts, in order; the others are dropped for `reason`, or silently taken out. */
-  #filter(keep: (message: QueuedMessage) => boolean, reason?: DropReason): void {
-    const all = this.takeAll();
-    const dropped: QueuedMessage[] = [];
-    for (const message of all) {
-      if (!keep(message)) {
-        dropped.push(message);
-        continue;
-      }
-      this.#items.push(message);
-      this.#bytes += message.bytes;
-      if (message.expiresAt < this.#nextExpiry) this.#nextExpiry = message.expiresAt;
-    }
-    // reported once the queue is consistent: a drop listener may send again
-    if (reason) for (const message of dropped) this.#onDrop(message, reason);
   }
 
   #take(): QueuedMessage {
@@ -153,7 +141,6 @@ export class OutboundQueue {
     if (this.#head === this.#items.length) {
       this.#items = [];
       this.#head = 0;
-      this.#nextExpiry = Infinity;
     } else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       // compact once the dead head dominates, so memory stays proportional to what is queued
       this.#items = this.#items.slice(this.#head);

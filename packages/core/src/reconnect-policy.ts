@@ -1,6 +1,6 @@
 import { backoffDelay } from './backoff.js';
 import { type CloseInfo, classify, type Decision } from './classify.js';
-import { LifelineError } from './errors.js';
+import { LifelineError, messageOf } from './errors.js';
 import type { AttemptReason } from './events.js';
 import type { ReconnectOptions, ReconnectVerdict } from './options.js';
 
@@ -15,7 +15,6 @@ export interface Counters {
 /** What the policy needs besides the close: the options and the hooks that can change a decision. */
 export interface PolicyContext {
   readonly policy: ReconnectOptions;
-  readonly now: number;
   readonly random: () => number;
   readonly shouldReconnect: ((info: CloseInfo, decision: Decision) => ReconnectVerdict) | undefined;
   /** Decides before the close codes when it returns a decision (Node: the HTTP status of a refused upgrade). */
@@ -31,23 +30,22 @@ export type NextAttempt = (
 /**
  * Decides what follows a failed attempt or a lost connection: the default classification (close codes,
  * HTTP statuses, server advice), then the application's `shouldReconnect`, then the jittered backoff and
- * the retry budget. Pure: it reads the clock and random source it is given, and returns the new counters.
+ * the retry budget. Pure: it reads only the random source it is given, and returns the new counters.
  */
 export function nextAttempt(info: CloseInfo, counters: Counters, context: PolicyContext): NextAttempt {
   const { policy } = context;
   const failures = counters.failures + 1;
   const base =
     context.classify?.(info, counters.authRetried) ??
-    classify(info, counters.authRetried, policy.maxRetryAfter, context.now);
+    classify(info, counters.authRetried, policy.maxRetryAfter);
   let verdict: ReconnectVerdict;
   let hookError: LifelineError | undefined;
   try {
     verdict = context.shouldReconnect?.(info, base);
   } catch (cause) {
-    const detail = cause instanceof Error ? cause.message : String(cause);
     hookError = new LifelineError(
       'ERR_CONNECT_FAILED',
-      `the shouldReconnect hook threw; the default policy applies: ${detail}`,
+      `the shouldReconnect hook threw; the default policy applies: ${messageOf(cause)}`,
       { cause },
     );
   }
@@ -59,11 +57,10 @@ export function nextAttempt(info: CloseInfo, counters: Counters, context: Policy
     }),
     ...extra,
   });
-  if (verdict === false) {
-    return base.retry ? stop('ERR_FATAL_CLOSE', 'shouldReconnect returned false') : stop(base.code, base.why);
-  }
   const override = typeof verdict === 'object' && verdict !== null ? verdict : undefined;
-  if (!override && !base.retry && verdict !== true) return stop(base.code, base.why);
+  if (verdict === false && base.retry) return stop('ERR_FATAL_CLOSE', 'shouldReconnect returned false');
+  // a stop stands unless the hook overrode it (`false` included: the default's own reason is kept)
+  if (!base.retry && !override && verdict !== true) return stop(base.code, base.why);
   if (failures > policy.retries) {
     return {
       stop: new LifelineError(

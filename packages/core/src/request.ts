@@ -1,13 +1,12 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import type { Claim, Inbound, Tap } from './decode.js';
-import { inbounds } from './decode.js';
+import type { Claim } from './decode.js';
 import { LifelineError } from './errors.js';
+import { kernel, type Plugin } from './kernel.js';
 import type { Lifeline } from './lifeline.js';
 import { checkDuration } from './options.js';
 import type { DropReason } from './outbound-queue.js';
 import type { Outgoing } from './ports.js';
 import { formatIssues, type Issues } from './schema.js';
-import { defaultTimers, timersOf } from './timers.js';
 
 /** Options of a requester; durations in milliseconds. */
 export interface RequesterOptions<TResponse, TKey extends string> {
@@ -29,10 +28,11 @@ export interface RequestOptions<TResponse> {
   readonly signal?: AbortSignal;
   /**
    * Re-send the request after a reconnect when the connection carrying it is lost, instead of rejecting
-   * with `ERR_CONNECTION_LOST`. Only for requests the server may safely see twice.
+   * with `ERR_CONNECTION_LOST`. Only for requests the server may safely see twice. To retry with backoff
+   * after a timeout as well, wrap the requester in `retrying()`.
    * @default false
    */
-  readonly retry?: boolean;
+  readonly resend?: boolean;
   /** Checks and types this request's response. */
   readonly response?: StandardSchemaV1<unknown, TResponse>;
 }
@@ -64,13 +64,17 @@ export interface Requester<TRequest, TResponse> {
   request<R = TResponse>(value: TRequest, options?: RequestOptions<R>): Promise<R>;
   /** Requests waiting for their response. */
   readonly pending: number;
+  /** The field carrying the id. */
+  readonly key: string;
+  /** Makes an id, as a request without one gets (`retrying()` takes one to keep it across attempts). */
+  nextId(): string | number;
 }
 
 interface Pending {
   readonly id: unknown;
   readonly message: Record<string, unknown>;
   readonly schema: StandardSchemaV1 | undefined;
-  readonly retry: boolean;
+  readonly resend: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
   /** The connection that carries (or will carry, once the queue flushes) the message. */
@@ -84,33 +88,41 @@ const nextId = () => ++counter;
 
 /**
  * Request/response over a Lifeline: responses are matched to requests by an id field. A standalone
- * function, so applications that do not use it do not ship it.
+ * function, so applications that do not use it do not ship it; while no request is pending it is not
+ * attached to the line at all, so an idle requester costs nothing per frame.
  *
  * A response matched to a pending request settles that request only: it is not emitted as `message`,
  * and it is checked against the request's `response` schema, not the Lifeline's `schema`. Frames with
  * no pending id (including a response that comes after its request timed out) are ordinary messages.
+ * Timeouts run on the Lifeline's `timers` option.
  * @example
  * const rpc = requester(line, { response: Reply });
  * const reply = await rpc.request({ type: 'get', path: '/price' }, { timeout: 5000 });
  */
 export function requester<
-  TLine extends Lifeline<unknown, unknown, string>,
+  TLine extends Lifeline<unknown, unknown>,
   TResponse = unknown,
   TKey extends string = 'id',
 >(
   line: TLine,
   options: RequesterOptions<TResponse, TKey> = {},
 ): Requester<RequestValue<SendType<TLine>, TKey>, TResponse> {
-  const inbound = inbounds.get(line) as Inbound;
-  // the Lifeline's own clock and timers, so a `timers` option (a test's, a paused clock) governs timeouts too
-  const timers = timersOf.get(line) ?? defaultTimers;
   const key: string = options.key ?? 'id';
   const makeId = options.id ?? nextId;
   const defaultTimeout = options.timeout ?? 10_000;
   checkDuration('timeout', defaultTimeout, { allowInfinity: true });
+  // the Lifeline's own clock and timers, so a `timers` option (a test's, a paused clock) governs timeouts too
+  const timers = kernel.timers(line);
   const pending = new Map<unknown, Pending>();
+  // Connections opened while attached: `connection` while one is open, the next one's number otherwise.
+  // Only relative values matter, and they only while requests are pending, when the plugin is attached.
+  let connection = 0;
+  let detach: (() => void) | null = null;
 
-  const tap: Tap = {
+  const plugin: Plugin = {
+    open() {
+      connection++;
+    },
     claim(value) {
       if (typeof value !== 'object' || value === null) return undefined;
       const entry = pending.get((value as Record<string, unknown>)[key]);
@@ -131,10 +143,11 @@ export function requester<
       };
       return claim;
     },
-    lost() {
+    detached(wasOpen) {
+      if (!wasOpen) return;
       for (const entry of [...pending.values()]) {
-        if (entry.connection > inbound.connection) continue; // still queued for the next connection
-        if (!entry.retry) {
+        if (entry.connection > connection) continue; // still queued for the next connection
+        if (!entry.resend) {
           settle(
             entry,
             false,
@@ -145,7 +158,8 @@ export function requester<
           );
           continue;
         }
-        entry.connection = inbound.connection + 1;
+        // the socket is already let go, so this send queues for the next connection
+        entry.connection = connection + 1;
         send(entry);
       }
     },
@@ -178,7 +192,8 @@ export function requester<
     if (entry.timer !== null) timers.clearTimeout(entry.timer);
     entry.stopAbort?.();
     if (pending.size === 0) {
-      inbound.taps = inbound.taps.filter((each) => each !== tap);
+      detach?.();
+      detach = null;
       line.off('drop', onDrop);
     }
     if (ok) entry.resolve(outcome);
@@ -190,28 +205,28 @@ export function requester<
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
         throw new TypeError(`Lifeline: request() takes an object, got ${String(value)}`);
       }
-      const { signal, retry = false } = requestOptions;
+      const { signal, resend = false } = requestOptions;
       const timeout = requestOptions.timeout ?? defaultTimeout;
       checkDuration('timeout', timeout, { allowInfinity: true });
       signal?.throwIfAborted();
       const id = (value as Record<string, unknown>)[key] ?? makeId();
       if (pending.has(id)) throw new TypeError(`Lifeline: a request with ${key} ${String(id)} is pending`);
 
+      if (pending.size === 0) {
+        detach = kernel.use(line, plugin);
+        line.on('drop', onDrop);
+      }
       const entry: Pending = {
         id,
         message: { ...value, [key]: id },
         schema: requestOptions.response ?? options.response,
-        retry,
+        resend,
         resolve,
         reject,
-        connection: inbound.isConnected ? inbound.connection : inbound.connection + 1,
+        connection: kernel.socket(line) === null ? connection + 1 : connection,
         timer: null,
         stopAbort: null,
       };
-      if (pending.size === 0) {
-        inbound.taps = [...inbound.taps, tap];
-        line.on('drop', onDrop);
-      }
       pending.set(id, entry);
       if (timeout !== Number.POSITIVE_INFINITY) {
         entry.timer = timers.setTimeout(() => {
@@ -240,5 +255,7 @@ export function requester<
     get pending() {
       return pending.size;
     },
+    key,
+    nextId: makeId,
   };
 }

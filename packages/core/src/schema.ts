@@ -1,4 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { messageOf } from './errors.js';
 
 /** What a failed decode or validation reports: Standard Schema issues (`message`, optional `path`). */
 export type Issues = ReadonlyArray<StandardSchemaV1.Issue>;
@@ -7,7 +8,7 @@ type Result = StandardSchemaV1.Result<unknown>;
 
 /** One issue from a thrown error: a codec that cannot parse, or a validator that throws instead of failing. */
 export function failure(error: unknown): StandardSchemaV1.FailureResult {
-  return { issues: [{ message: error instanceof Error ? error.message : String(error) }] };
+  return { issues: [{ message: messageOf(error) }] };
 }
 
 /** Runs a Standard Schema validator; never throws. The result may be a promise (async validators). */
@@ -43,9 +44,10 @@ export function checkOutgoing(schema: StandardSchemaV1, value: unknown): unknown
 /** `path.to.field: message; other: message`, for error messages. */
 export function formatIssues(issues: Issues): string {
   return issues
-    .map(({ message, path }) => {
-      const at = path?.map((segment) => String(typeof segment === 'object' ? segment.key : segment));
-      return at?.length ? `${at.join('.')}: ${message}` : message;
-    })
+    .map(({ message, path }) =>
+      path?.length
+        ? `${path.map((segment) => String(typeof segment === 'object' ? segment.key : segment)).join('.')}: ${message}`
+        : message,
+    )
     .join('; ');
 }

@@ -14,9 +14,9 @@ const NO_PORTS: readonly never[] = Object.freeze([]);
  * the standard's attributes are.
  */
 export class LifelineMessageEvent<TData = unknown> extends Event {
-  readonly data: TData;
+  declare readonly data: TData;
   /** The serialisation of the URL's origin, e.g. `wss://example.com`. */
-  readonly origin: string;
+  declare readonly origin: string;
 
   constructor(type: string, init: { data?: TData; origin?: string } = {}) {
     super(type);
@@ -52,11 +52,13 @@ export const PlatformMessageEvent: new (
         init: { data: unknown; origin: string },
       ) => MessageEvent);
 
+// the fields are `declare`d and set in the constructors: no class-field initialisers to ship
+
 /** A `close` event with the code, reason and `wasClean` the socket itself reported. */
 export class LifelineCloseEvent extends Event {
-  readonly code: number;
-  readonly reason: string;
-  readonly wasClean: boolean;
+  declare readonly code: number;
+  declare readonly reason: string;
+  declare readonly wasClean: boolean;
 
   constructor(init: { code: number; reason: string; wasClean: boolean }) {
     super('close');
@@ -68,8 +70,8 @@ export class LifelineCloseEvent extends Event {
 
 /** An `error` event. The standard's is a plain `Event`; `error` adds what the platform said, when it said anything. */
 export class LifelineErrorEvent extends Event {
-  readonly error: unknown;
-  readonly message: string;
+  declare readonly error: unknown;
+  declare readonly message: string;
 
   constructor(error: unknown) {
     super('error');

@@ -10,7 +10,7 @@ import { redact } from './redact.js';
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 function syntaxError(message: string): DOMException {
-  return new DOMException(message, 'SyntaxError');
+  return new DOMException(`Lifeline: ${message}`, 'SyntaxError');
 }
 
 /**
@@ -24,20 +24,16 @@ export function parseWebSocketUrl(input: string | URL, base?: string): URL {
     url = new URL(String(input), base);
   } catch {
     // redacted: a provider's bad URL ends up in an error event, and its query may hold a token
-    throw syntaxError(`Failed to construct 'WebSocket': The URL '${redact(String(input))}' is invalid.`);
+    throw syntaxError(`the URL '${redact(String(input))}' is invalid`);
   }
   if (url.protocol === 'http:') url.protocol = 'ws:';
   else if (url.protocol === 'https:') url.protocol = 'wss:';
   else if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw syntaxError(
-      `Failed to construct 'WebSocket': The URL's scheme must be either 'http', 'https', 'ws', or 'wss'. '${url.protocol.slice(0, -1)}' is not allowed.`,
-    );
+    throw syntaxError(`the URL's scheme must be ws, wss, http or https, not '${url.protocol.slice(0, -1)}'`);
   }
   // url.hash is '' both for "no fragment" and for an empty one; only the serialisation tells them apart
   if (url.href.includes('#')) {
-    throw syntaxError(
-      `Failed to construct 'WebSocket': The URL contains a fragment identifier ('${redact(url.href)}'). Fragment identifiers are not allowed in WebSocket URLs.`,
-    );
+    throw syntaxError(`the URL '${redact(url.href)}' has a fragment, which WebSocket URLs may not`);
   }
   return url;
 }
@@ -52,11 +48,11 @@ export function checkProtocols(protocols: string | readonly string[] | undefined
   const seen = new Set<string>();
   for (const protocol of list) {
     if (typeof protocol !== 'string' || !TOKEN.test(protocol)) {
-      throw syntaxError(`Failed to construct 'WebSocket': The subprotocol '${String(protocol)}' is invalid.`);
+      throw syntaxError(`the subprotocol '${String(protocol)}' is invalid`);
     }
     const key = protocol.toLowerCase();
     if (seen.has(key)) {
-      throw syntaxError(`Failed to construct 'WebSocket': The subprotocol '${protocol}' is duplicated.`);
+      throw syntaxError(`the subprotocol '${protocol}' is duplicated`);
     }
     seen.add(key);
   }
@@ -71,23 +67,19 @@ export function checkProtocols(protocols: string | readonly string[] | undefined
 export function checkCloseArguments(code: number | undefined, reason: string | undefined): void {
   if (code !== undefined && code !== 1000 && !(code >= 3000 && code <= 4999)) {
     throw new DOMException(
-      `Failed to execute 'close' on 'WebSocket': The close code must be either 1000, or between 3000 and 4999. ${code} is neither.`,
+      `Lifeline: the close code must be 1000 or 3000-4999, not ${code}`,
       'InvalidAccessError',
     );
   }
-  if (reason !== undefined && utf8Length(reason) > 123) {
-    throw syntaxError(
-      `Failed to execute 'close' on 'WebSocket': The close reason must not be greater than 123 UTF-8 bytes (got ${utf8Length(reason)}).`,
-    );
-  }
+  const bytes = reason === undefined ? 0 : utf8Length(reason);
+  if (bytes > 123) throw syntaxError(`the close reason must be at most 123 UTF-8 bytes, not ${bytes}`);
 }
 
 /** WebIDL's `[Clamp] unsigned short` conversion, which the standard applies to the close code. */
 export function clampCloseCode(code: unknown): number | undefined {
   if (code === undefined) return undefined;
-  const value = Number(code);
-  if (Number.isNaN(value)) return 0;
-  const clamped = Math.min(65535, Math.max(0, value));
+  // NaN converts to 0
+  const clamped = Math.min(65535, Math.max(0, Number(code) || 0));
   const rounded = Math.round(clamped);
   // WebIDL rounds ties to even (Math.round rounds them up), so close(1000.5) is close(1000), not 1001
   return clamped % 1 === 0.5 && rounded % 2 === 1 ? rounded - 1 : rounded;

@@ -1,3 +1,5 @@
+import type { LifelineError } from './errors.js';
+
 /**
  * The phase of a Lifeline. There is one state value and one function that changes it
  * (`Lifeline#transition`); `readyState` is derived from it, never stored.
@@ -12,8 +14,16 @@ export type ConnectionState =
   | { readonly phase: 'waiting'; readonly attempt: number; readonly delay: number }
   /** Only after the application's `close()`. */
   | { readonly phase: 'closing' }
-  /** Final until `reconnect()`: closed by the application, a fatal close, or exhausted retries. */
-  | { readonly phase: 'closed'; readonly code: number; readonly reason: string };
+  /**
+   * Final until `reconnect()`: closed by the application, or by a fatal close or exhausted retries, whose
+   * error `error` is.
+   */
+  | {
+      readonly phase: 'closed';
+      readonly code: number;
+      readonly reason: string;
+      readonly error?: LifelineError;
+    };
 
 export type Phase = ConnectionState['phase'];
 
@@ -28,7 +38,10 @@ const allowed: Record<Phase, readonly Phase[]> = {
   closed: ['connecting'],
 };
 
-/** Throws on a transition the state machine does not allow: such a call is a bug in Lifeline. */
+/**
+ * Throws on a transition the state machine does not allow: such a call is a bug in Lifeline. The kernel
+ * does not carry the table; the tests check every `state` event against it.
+ */
 export function assertTransition(from: Phase, to: Phase): void {
   if (!allowed[from].includes(to)) throw new Error(`Lifeline bug: no transition from '${from}' to '${to}'`);
 }
@@ -39,16 +52,10 @@ export const OPEN = 1;
 export const CLOSING = 2;
 export const CLOSED = 3;
 
+// the phases that are not CONNECTING
+const READY_STATES: Partial<Record<Phase, 1 | 2 | 3>> = { open: OPEN, closing: CLOSING, closed: CLOSED };
+
 /** Waiting to reconnect is CONNECTING, as the standard's `send()` caller should see it. */
 export function toReadyState(phase: Phase): 0 | 1 | 2 | 3 {
-  switch (phase) {
-    case 'open':
-      return OPEN;
-    case 'closing':
-      return CLOSING;
-    case 'closed':
-      return CLOSED;
-    default:
-      return CONNECTING;
-  }
+  return READY_STATES[phase] ?? CONNECTING;
 }

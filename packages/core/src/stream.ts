@@ -1,6 +1,8 @@
+import { drained } from './drained.js';
 import { LifelineError } from './errors.js';
 import type { LifelineEvents } from './events.js';
 import type { Lifeline } from './lifeline.js';
+import { type MessagesOptions, messages } from './messages.js';
 import type { DropReason } from './outbound-queue.js';
 
 /** A Lifeline as a pair of Web Streams. */
@@ -15,8 +17,8 @@ export interface LifelineStreams<TMessage> {
  * The Lifeline as a `{ readable, writable }` pair, in the spirit of `WebSocketStream`, across reconnects.
  * A standalone function rather than a method, so bundles that never call it do not carry it.
  *
- * - Reads apply backpressure: the readable pulls from `line[Symbol.asyncIterator]()`, which pauses the
- *   socket while more than `inboundHighWaterMark` messages wait (where the platform can pause).
+ * - Reads apply backpressure: the readable pulls from `messages(line, options)`, which pauses the socket
+ *   while more than `highWaterMark` messages (default 100) wait (where the platform can pause).
  * - Writes wait for the gate: a write resolves once its chunk has been handed to an open socket that held
  *   no more than `highWaterMark`, so `pipeTo` never fills the queue. It rejects if the chunk is dropped.
  * - Like `WebSocketStream`: closing the writable (after the queue drains), aborting it, or cancelling the
@@ -27,8 +29,11 @@ export interface LifelineStreams<TMessage> {
  * const { readable, writable } = stream(line);
  * await readable.pipeThrough(transform).pipeTo(writable);
  */
-export function stream<TMessage>(line: Lifeline<TMessage>): LifelineStreams<TMessage> {
-  const messages = line[Symbol.asyncIterator]();
+export function stream<TMessage>(
+  line: Lifeline<TMessage>,
+  options: MessagesOptions = {},
+): LifelineStreams<TMessage> {
+  const inbound = messages(line, options);
   const closeWith = (reason: unknown) => {
     const { closeCode, reason: text } = (reason ?? {}) as { closeCode?: number; reason?: string };
     try {
@@ -41,12 +46,12 @@ export function stream<TMessage>(line: Lifeline<TMessage>): LifelineStreams<TMes
   const readable = new ReadableStream<TMessage>(
     {
       async pull(controller) {
-        const next = await messages.next();
+        const next = await inbound.next();
         if (next.done) controller.close();
         else controller.enqueue(next.value);
       },
       cancel(reason) {
-        messages.return?.();
+        inbound.return?.();
         closeWith(reason);
       },
     },
@@ -63,7 +68,7 @@ export function stream<TMessage>(line: Lifeline<TMessage>): LifelineStreams<TMes
       try {
         line.send(chunk);
         // the queue holds a message only while the socket is closed or above the high-water mark
-        await line.drained(Number.POSITIVE_INFINITY);
+        await drained(line, Number.POSITIVE_INFINITY);
       } finally {
         line.off('drop', onDrop);
       }
@@ -75,7 +80,7 @@ export function stream<TMessage>(line: Lifeline<TMessage>): LifelineStreams<TMes
       }
     },
     async close() {
-      await line.drained();
+      await drained(line);
       line.close();
     },
     abort: closeWith,

@@ -9,9 +9,3 @@ export const defaultTimers: Timers = {
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
   now: () => Date.now(),
 };
-
-/**
- * The `timers` option of each Lifeline that was given one, for what works beside a Lifeline through its
- * public API (requesters). A Lifeline on the default timers has no entry.
- */
-export const timersOf = new WeakMap<object, Timers>();

@@ -1,4 +1,4 @@
-import { createHeartbeat, type LifelineError } from '@lifeline/core';
+import { heartbeat, type LifelineError } from '@lifeline/core';
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { FAKED_TIMERS, fakeLine, openNext } from './harness.js';
 
@@ -41,10 +41,8 @@ test('minUptime: a connection open 5 s resets the attempt counter; one open 4.99
 });
 
 test('heartbeat: a ping after 15 s of silence, and the socket dropped 10 s after an unanswered one', async () => {
-  const { net, line } = fakeLine({
-    createHeartbeat,
-    heartbeat: { mode: 'message', ping: 'ping', isPong: (data) => data === 'pong' },
-  });
+  const { net, line } = fakeLine();
+  heartbeat(line, { mode: 'message', ping: 'ping', isPong: (data) => data === 'pong' });
   const errors: LifelineError[] = [];
   line.on('error', (error) => errors.push(error));
   const socket = await openNext(net, line);

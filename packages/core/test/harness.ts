@@ -1,8 +1,15 @@
-import { Lifeline, type LifelineOptions, type ProtocolsProvider, type UrlProvider } from '@lifeline/core';
+import {
+  Lifeline,
+  type LifelineError,
+  type LifelineOptions,
+  type ProtocolsProvider,
+  type UrlProvider,
+} from '@lifeline/core';
 import { onTestFinished } from 'vitest';
 import type { FakeSocket } from '../../../test/helpers/fake-network.js';
 import { FakeNetwork } from '../../../test/helpers/fake-network.js';
 import { nextEvent } from '../../../test/helpers/server.js';
+import { assertTransition } from '../src/state.js';
 
 export const FAKE_URL = 'ws://fake.test/socket';
 
@@ -10,13 +17,13 @@ export const FAKE_URL = 'ws://fake.test/socket';
 export const FAKED_TIMERS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] as const;
 
 /** A core Lifeline on a FakeNetwork, closed when the test ends; typed from a `schema` option. */
-export function fakeLine<TMessage = unknown, TSend = unknown, TKey extends string = 'type'>(
-  options: LifelineOptions<TMessage, TSend, TKey> = {},
+export function fakeLine<TMessage = unknown, TSend = unknown>(
+  options: LifelineOptions<TMessage, TSend> = {},
   url: UrlProvider = FAKE_URL,
   protocols: ProtocolsProvider = undefined,
 ) {
   const net = new FakeNetwork();
-  const line = new Lifeline<TMessage, TSend, TKey>(url, protocols, { WebSocket: net.WebSocket, ...options });
+  const line = new Lifeline<TMessage, TSend>(url, protocols, { WebSocket: net.WebSocket, ...options });
   onTestFinished(() => line.close());
   return { net, line };
 }
@@ -31,8 +38,8 @@ export async function openNext(net: FakeNetwork, line: Lifeline): Promise<FakeSo
 }
 
 /** A core Lifeline on a FakeNetwork, open on its first socket. */
-export async function openFakeLine<TMessage = unknown, TSend = unknown, TKey extends string = 'type'>(
-  options: LifelineOptions<TMessage, TSend, TKey> = {},
+export async function openFakeLine<TMessage = unknown, TSend = unknown>(
+  options: LifelineOptions<TMessage, TSend> = {},
   url: UrlProvider = FAKE_URL,
 ) {
   const { net, line } = fakeLine(options, url);
@@ -47,7 +54,11 @@ export async function openFakeLine<TMessage = unknown, TSend = unknown, TKey ext
  */
 export function record(line: Lifeline): string[] {
   const log: string[] = [];
-  line.on('state', (state) => log.push(`state:${state.phase}`));
+  line.on('state', (state, previous) => {
+    // the kernel carries no transition table; every recorded life is checked against it here
+    assertTransition(previous.phase, state.phase);
+    log.push(`state:${state.phase}`);
+  });
   line.on('open', ({ attempt }) => log.push(`open:${attempt}`));
   line.on('close', ({ code, willReconnect }) =>
     log.push(`close:${code}:${willReconnect ? 'retry' : 'final'}`),
@@ -62,4 +73,9 @@ export function record(line: Lifeline): string[] {
     log.push(`onclose:${event.code}:${event.wasClean}@${line.readyState}`),
   );
   return log;
+}
+
+/** The error a line was closed with for good (a fatal close, exhausted retries); undefined otherwise. */
+export function finalError(line: Lifeline): LifelineError | undefined {
+  return line.state.phase === 'closed' ? line.state.error : undefined;
 }

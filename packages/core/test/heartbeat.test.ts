@@ -1,13 +1,17 @@
 import {
-  createHeartbeat,
   type HeartbeatOptions,
+  heartbeat,
   Lifeline,
   type LifelineError,
   type LifelineOptions,
+  probe,
+  stats,
   type Timers,
+  takeQueued,
   type WebSocketLike,
 } from '@lifeline/core';
 import { afterEach, beforeEach, describe, expect, onTestFinished, test, vi } from 'vitest';
+import { countingTimers } from '../../../test/helpers/counting-timers.js';
 import { FakeNetwork } from '../../../test/helpers/fake-network.js';
 
 beforeEach(() => {
@@ -25,17 +29,32 @@ const messageMode = {
   isPong: (data: unknown) => data === 'pong',
 } as const satisfies HeartbeatOptions;
 
-/** A Lifeline on a fake network with a heartbeat, its open socket, and what it reported. */
-async function openLine(heartbeat: HeartbeatOptions, extra: Partial<LifelineOptions> = {}) {
+/**
+ * Closes `line` and lets its socket report the close, as a server would: the line then stops watching and
+ * leaves the clock every line on the default timers shares, for the next test's fake clock.
+ */
+function closeFully(line: Lifeline, net: FakeNetwork): void {
+  line.close();
+  for (const socket of net.sockets) socket.serverClose(1000);
+}
+
+/**
+ * The shared clock's period for `messageMode` (a twentieth of the shorter of interval and timeout). A
+ * frame is stamped at the first walk after it, and a deadline found at the first walk at or after it:
+ * a deadline that counts from a frame may fire up to two periods late, never early.
+ */
+const TICK = 2;
+
+/** A Lifeline on a fake network with a heartbeat attached right after `new`, its open socket, and what it reported. */
+async function openLine(options: HeartbeatOptions, extra: Partial<LifelineOptions> = {}) {
   const net = new FakeNetwork();
   const line = new Lifeline('ws://fake/feed', {
     WebSocket: net.WebSocket,
-    createHeartbeat,
-    heartbeat,
     reconnect: { minDelay: 1, jitter: false },
     ...extra,
   });
-  onTestFinished(() => line.close());
+  onTestFinished(() => closeFully(line, net));
+  heartbeat(line, options);
   const errors: LifelineError[] = [];
   const messages: unknown[] = [];
   line.on('error', (error) => errors.push(error));
@@ -54,18 +73,19 @@ describe("'message' mode", () => {
     socket.receive('"news"');
     await vi.advanceTimersByTimeAsync(90);
     expect(socket.sent).toEqual([]); // 180 ms open, but never 100 ms silent
-    await vi.advanceTimersByTimeAsync(10);
+    await vi.advanceTimersByTimeAsync(10 + 2 * TICK);
     expect(socket.sent).toEqual(['ping']);
   });
 
   test('the next ping comes `interval` after the answer, even when the timeout is longer', async () => {
     const { socket } = await openLine({ ...messageMode, interval: 30, timeout: 100 });
+    const tick = 1; // 30 / 20, at least 1 ms
     await vi.advanceTimersByTimeAsync(30);
     await vi.advanceTimersByTimeAsync(5);
     socket.receive('pong');
     await vi.advanceTimersByTimeAsync(29);
     expect(socket.sent).toEqual(['ping']);
-    await vi.advanceTimersByTimeAsync(1);
+    await vi.advanceTimersByTimeAsync(1 + 2 * tick);
     expect(socket.sent).toEqual(['ping', 'ping']);
   });
 
@@ -111,18 +131,18 @@ describe("'message' mode", () => {
     }
     const line = new Lifeline('ws://fake/feed', {
       WebSocket: TerminableSocket,
-      createHeartbeat,
-      heartbeat: messageMode,
       reconnect: { minDelay: 1, jitter: false },
     });
-    onTestFinished(() => line.close());
+    onTestFinished(() => closeFully(line, net));
+    heartbeat(line, messageMode);
+    const counters = stats(line);
     const socket = await net.nextSocket();
     socket.open();
     await vi.advanceTimersByTimeAsync(150);
 
     expect(terminated).toEqual([socket]);
     expect(socket.closeCalls).toEqual([]);
-    expect(line.stats.lastError?.code).toBe('ERR_HEARTBEAT_TIMEOUT');
+    expect(counters.lastError?.code).toBe('ERR_HEARTBEAT_TIMEOUT');
   });
 
   test('calls a ping function for every ping', async () => {
@@ -130,7 +150,7 @@ describe("'message' mode", () => {
     const { socket } = await openLine({ ...messageMode, ping: () => `ping ${++n}` });
     await vi.advanceTimersByTimeAsync(100);
     socket.receive('pong');
-    await vi.advanceTimersByTimeAsync(100);
+    await vi.advanceTimersByTimeAsync(100 + 2 * TICK);
     expect(socket.sent).toEqual(['ping 1', 'ping 2']);
   });
 });
@@ -142,7 +162,7 @@ describe("'passive' mode", () => {
     socket.receive('"server ping"');
     await vi.advanceTimersByTimeAsync(149);
     expect(errors).toEqual([]);
-    await vi.advanceTimersByTimeAsync(1);
+    await vi.advanceTimersByTimeAsync(1 + 2 * TICK);
     expect(errors.map((error) => error.code)).toEqual(['ERR_HEARTBEAT_TIMEOUT']);
     expect(socket.sent).toEqual([]);
   });
@@ -177,7 +197,7 @@ describe('deadlines on the clock', () => {
     expect(errors.map((error) => error.code)).toEqual(['ERR_HEARTBEAT_TIMEOUT']);
     expect(socket.sent).toEqual(['ping', 'first', 'second']);
     expect(socket.closeCalls).toHaveLength(1);
-    expect(line.takeQueued()).toEqual(['third']);
+    expect(takeQueued(line)).toEqual(['third']);
   });
 
   test('frames that arrive after a stall count before a send in the same burst checks the deadline', async () => {
@@ -240,7 +260,7 @@ describe('deadlines on the clock', () => {
   test('probe() pings at once and applies its own timeout', async () => {
     const { line, socket, errors } = await openLine(messageMode);
     await vi.advanceTimersByTimeAsync(10);
-    line.probe(20);
+    probe(line, 20);
     expect(socket.sent).toEqual(['ping']);
     await vi.advanceTimersByTimeAsync(19);
     expect(errors).toEqual([]);
@@ -250,9 +270,9 @@ describe('deadlines on the clock', () => {
 
   test('probe() does nothing without a heartbeat or in passive mode', async () => {
     const plain = await openLine({ mode: false });
-    plain.line.probe(1);
+    probe(plain.line, 1);
     const passive = await openLine({ mode: 'passive', interval: 100, timeout: 50 });
-    passive.line.probe(1);
+    probe(passive.line, 1);
     await vi.advanceTimersByTimeAsync(20);
     expect([...plain.errors, ...passive.errors]).toEqual([]);
     expect([...plain.socket.sent, ...passive.socket.sent]).toEqual([]);
@@ -278,54 +298,142 @@ describe('lifecycle', () => {
 });
 
 describe("'frame' mode", () => {
-  /** A socket with protocol pings, standing in for ws: the test answers pings with pongs. */
-  class PingingSocket {
-    pings = 0;
-    onpong: (() => void) | null = null;
-    onping: (() => void) | null = null;
-    ping(): void {
-      this.pings++;
-    }
-    send(): void {
-      throw new Error('frame mode must not send messages');
-    }
-  }
-
   test('pings with ping frames and counts pongs and server pings as life', async () => {
+    const net = new FakeNetwork();
+    /** A socket with protocol pings, standing in for ws: the test answers pings with pongs. */
+    class PingingSocket extends net.WebSocket {
+      pings = 0;
+      onpong: (() => void) | null = null;
+      onping: (() => void) | null = null;
+      ping(): void {
+        this.pings++;
+      }
+    }
+    const line = new Lifeline('ws://fake/feed', { WebSocket: PingingSocket, reconnect: { minDelay: 1 } });
+    onTestFinished(() => closeFully(line, net));
+    heartbeat(line, { interval: 100, timeout: 50 });
     const timeouts: string[] = [];
-    const monitor = createHeartbeat(
-      { interval: 100, timeout: 50 },
-      {
-        timers: { setTimeout, clearTimeout, now: Date.now },
-        WebSocket: PingingSocket as never,
-        onTimeout: (error) => timeouts.push(error.message),
-      },
-    );
-    const socket = new PingingSocket();
-    monitor?.start(socket as unknown as WebSocketLike);
+    line.on('error', (error) => timeouts.push(error.message));
+    const socket = (await net.nextSocket()) as PingingSocket;
+    socket.open();
+
     await vi.advanceTimersByTimeAsync(100);
     expect(socket.pings).toBe(1);
-    socket.onpong?.();
+    socket.onpong?.call(socket);
     await vi.advanceTimersByTimeAsync(90);
-    socket.onping?.();
+    socket.onping?.call(socket);
     await vi.advanceTimersByTimeAsync(90);
     expect(socket.pings).toBe(1); // the server's ping 90 ms ago was life enough
-    await vi.advanceTimersByTimeAsync(10 + 50);
+    await vi.advanceTimersByTimeAsync(10 + 50 + 2 * TICK);
     expect(socket.pings).toBe(2);
     expect(timeouts).toEqual(['no frame for 150 ms']);
-    expect(socket.onpong).toBeNull(); // stopped itself and let go of the socket
+    expect(socket.sent).toEqual([]); // frame mode sends no messages
+    expect(socket.onpong).toBeNull(); // stopped and let go of the socket
+  });
+});
+
+describe('one clock per timers object', () => {
+  /** A line on `timers` with a 'message' heartbeat attached right after `new`, opened. */
+  async function lineOn(timers: Timers) {
+    const net = new FakeNetwork();
+    const line = new Lifeline('ws://fake/feed', { WebSocket: net.WebSocket, timers });
+    onTestFinished(() => closeFully(line, net));
+    heartbeat(line, messageMode);
+    const socket = await net.nextSocket();
+    socket.open();
+    await vi.advanceTimersByTimeAsync(0);
+    return { line, socket };
+  }
+
+  test('a heartbeat attached right after `new` watches the first connection', async () => {
+    const { socket } = await lineOn(countingTimers());
+    await vi.advanceTimersByTimeAsync(100);
+    expect(socket.sent).toEqual(['ping']);
+  });
+
+  test('two lines on one timers object share one timer; it stops when the last line closes', async () => {
+    const timers = countingTimers();
+    expect(timers.pendingShort).toBe(0);
+    const first = await lineOn(timers);
+    expect(timers.pendingShort).toBe(1);
+    const second = await lineOn(timers);
+    expect(timers.pendingShort).toBe(1);
+
+    await vi.advanceTimersByTimeAsync(100); // both ping, from the one shared timer
+    expect([first.socket.sent, second.socket.sent]).toEqual([['ping'], ['ping']]);
+    expect(timers.pendingShort).toBe(1);
+
+    first.line.close();
+    first.socket.serverClose(1000);
+    expect(timers.pendingShort).toBe(1);
+    second.line.close();
+    second.socket.serverClose(1000);
+    expect(timers.pendingShort).toBe(0);
+    expect(vi.getTimerCount()).toBe(0); // nothing left running: the process can exit
+  });
+
+  test('a line that loses its connection leaves the clock until the next one opens', async () => {
+    const timers = countingTimers();
+    const net = new FakeNetwork();
+    const line = new Lifeline('ws://fake/feed', {
+      WebSocket: net.WebSocket,
+      timers,
+      reconnect: { minDelay: 5_000, jitter: false }, // a long backoff: a timer the count ignores
+    });
+    onTestFinished(() => closeFully(line, net));
+    heartbeat(line, messageMode);
+    const socket = await net.nextSocket();
+    socket.open();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(timers.pendingShort).toBe(1);
+    socket.serverClose();
+    expect(timers.pendingShort).toBe(0);
+    await vi.advanceTimersByTimeAsync(5_000);
+    const next = await net.nextSocket();
+    next.open();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(next.sent).toEqual(['ping']);
+  });
+
+  test('the returned function detaches the heartbeat', async () => {
+    const net = new FakeNetwork();
+    const line = new Lifeline('ws://fake/feed', { WebSocket: net.WebSocket });
+    onTestFinished(() => closeFully(line, net));
+    const detach = heartbeat(line, messageMode);
+    const socket = await net.nextSocket();
+    socket.open();
+    await vi.advanceTimersByTimeAsync(50);
+    detach();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(socket.sent).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+    const frames: unknown[] = [];
+    line.addEventListener('message', (event) => frames.push(event.data));
+    socket.receive('pong'); // no longer a heartbeat reply: the application sees it
+    expect(frames).toEqual(['pong']);
+  });
+});
+
+describe('one heartbeat per line', () => {
+  test('a second heartbeat replaces the first, and mode false removes it', async () => {
+    const { line, socket } = await openLine(messageMode);
+    heartbeat(line, { ...messageMode, ping: 'second ping' });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(socket.sent).toEqual(['second ping']);
+    heartbeat(line, { mode: false });
+    socket.receive('pong');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(socket.sent).toEqual(['second ping']);
+    expect(line.readyState).toBe(Lifeline.OPEN);
   });
 });
 
 describe('options', () => {
   const net = new FakeNetwork();
-  const make = (heartbeat: unknown, extra: Partial<LifelineOptions> = { createHeartbeat }) =>
-    new Lifeline('ws://fake', {
-      WebSocket: net.WebSocket,
-      autoConnect: false,
-      heartbeat: heartbeat as HeartbeatOptions,
-      ...extra,
-    });
+  const make = (options: unknown) => {
+    const line = new Lifeline('ws://fake', { WebSocket: net.WebSocket, autoConnect: false });
+    return heartbeat(line, options as HeartbeatOptions);
+  };
 
   test('bad values throw, naming the option and the value', () => {
     expect(() => make({ mode: 'loud' })).toThrow(
@@ -351,9 +459,9 @@ describe('options', () => {
     expect(() => make({})).toThrow(/heartbeat mode 'frame' needs a WebSocket with ping\(\)/);
   });
 
-  test('a heartbeat without its implementation is a TypeError', () => {
-    expect(() => make(messageMode, {})).toThrow(
-      new TypeError("Lifeline: 'heartbeat' needs 'createHeartbeat'"),
+  test('options that are not an object are a TypeError', () => {
+    expect(() => make('fast')).toThrow(
+      new TypeError('Lifeline: heartbeat() takes an options object, got fast'),
     );
   });
 });

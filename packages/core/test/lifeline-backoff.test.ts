@@ -1,4 +1,4 @@
-import type { LifelineError, LifelineOptions } from '@lifeline/core';
+import { type LifelineError, type LifelineOptions, stats } from '@lifeline/core';
 import { beforeEach, describe, expect, onTestFinished, test, vi } from 'vitest';
 import { nextEvent } from '../../../test/helpers/server.js';
 import { FAKED_TIMERS, fakeLine, openNext, record } from './harness.js';
@@ -186,6 +186,7 @@ describe('retries', () => {
 describe('connectTimeout', () => {
   test('an attempt that does not open in time fails with ERR_CONNECT_TIMEOUT and 1006, and is retried', async () => {
     const { net, line } = fakeLine({ connectTimeout: 500, reconnect: { minDelay: 10, jitter: false } });
+    const counters = stats(line);
     const log = record(line);
     const socket = await net.nextSocket();
     await vi.advanceTimersByTimeAsync(499);
@@ -198,7 +199,7 @@ describe('connectTimeout', () => {
       'close:1006:retry',
       'reconnecting:2:10',
     ]);
-    expect(line.stats.lastError?.message).toBe('attempt 1 to ws://fake.test/socket timed out after 500 ms');
+    expect(counters.lastError?.message).toBe('attempt 1 to ws://fake.test/socket timed out after 500 ms');
     expect(socket.closeCalls).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(10);
     await net.nextSocket();
@@ -240,18 +241,19 @@ describe('delays the classification asks for', () => {
   });
 });
 
-describe('stats', () => {
+describe('stats(line)', () => {
   test('uptime counts milliseconds open, and is 0 when not open', async () => {
     const { net, line } = fakeLine();
+    const counters = stats(line);
     const socket = await net.nextSocket();
-    expect(line.stats.uptime).toBe(0);
+    expect(counters.uptime).toBe(0);
     const announced = nextEvent(line, 'open');
     socket.open();
     await announced;
     await vi.advanceTimersByTimeAsync(1500);
-    expect(line.stats.uptime).toBe(1500);
+    expect(counters.uptime).toBe(1500);
     socket.serverClose(1001);
-    expect(line.stats.uptime).toBe(0);
-    expect(line.stats).toMatchObject({ connects: 1, attempts: 1 });
+    expect(counters.uptime).toBe(0);
+    expect(counters).toMatchObject({ connects: 1, attempts: 1 });
   });
 });

@@ -1,7 +1,7 @@
 import type { CloseInfo, Decision } from '@lifeline/core';
 import { describe, expect, test, vi } from 'vitest';
 import { nextEvent } from '../../../test/helpers/server.js';
-import { fakeLine, openFakeLine, openNext } from './harness.js';
+import { fakeLine, finalError, openFakeLine, openNext, record } from './harness.js';
 
 // Classification decides retry or stop; delays are the backoff tests' business, so retries are immediate
 const immediate = { reconnect: { minDelay: 0 } } as const;
@@ -27,13 +27,13 @@ describe('the default classification, applied on close', () => {
     const { line, info } = await serverCloses(code);
     expect(info).toMatchObject({ code, willReconnect: false });
     expect(line.readyState).toBe(line.CLOSED);
-    expect(line.stats.lastError?.code).toBe('ERR_FATAL_CLOSE');
+    expect(finalError(line)?.code).toBe('ERR_FATAL_CLOSE');
   });
 
   test('a JSON close reason {"reconnect": false} stops, even after 1001', async () => {
     const { line, info } = await serverCloses(1001, '{"reconnect":false}');
     expect(info.willReconnect).toBe(false);
-    expect(line.stats.lastError?.message).toBe('the server asked not to reconnect (code 1001)');
+    expect(finalError(line)?.message).toBe('the server asked not to reconnect (code 1001)');
   });
 
   test('a JSON close reason {"reconnect": true} overrides a fatal code', async () => {
@@ -69,7 +69,7 @@ describe('shouldReconnect', () => {
     const { net, line, info } = await serverCloses(1001, '', { shouldReconnect: () => false });
     expect(info.willReconnect).toBe(false);
     expect(line.readyState).toBe(line.CLOSED);
-    expect(line.stats.lastError).toMatchObject({
+    expect(finalError(line)).toMatchObject({
       code: 'ERR_FATAL_CLOSE',
       message: 'shouldReconnect returned false',
     });
@@ -78,19 +78,26 @@ describe('shouldReconnect', () => {
 
   test('false on a fatal close keeps the default error', async () => {
     const { line } = await serverCloses(1002, '', { shouldReconnect: () => false });
-    expect(line.stats.lastError?.message).toContain('1002');
+    expect(finalError(line)?.message).toContain('1002');
   });
 
   test('true retries a close the default would stop, with the normal backoff', async () => {
-    const { net, line, info } = await serverCloses(1002, '', { shouldReconnect: () => true });
-    expect(info.willReconnect).toBe(true);
-    expect(line.state).toMatchObject({ phase: 'waiting', attempt: 2 });
+    const { net, line, socket } = await openFakeLine({
+      reconnect: { minDelay: 0 },
+      shouldReconnect: () => true,
+    });
+    const log = record(line);
+    socket.serverClose(1002);
+    expect(log.slice(-2)).toEqual(['close:1002:retry', 'reconnecting:2:0']);
     await net.nextSocket();
+    expect(line.state).toMatchObject({ phase: 'connecting', attempt: 2 });
   });
 
   test('{ delay } retries after exactly that delay, even a close the default would stop', async () => {
-    const { net, line } = await serverCloses(4500, '', { shouldReconnect: () => ({ delay: 0 }) });
-    expect(line.state).toMatchObject({ phase: 'waiting', delay: 0 });
+    const { net, line, socket } = await openFakeLine({ shouldReconnect: () => ({ delay: 0 }) });
+    const log = record(line);
+    socket.serverClose(4500);
+    expect(log.slice(-2)).toEqual(['close:4500:retry', 'reconnecting:2:0']);
     await net.nextSocket();
   });
 

@@ -1,4 +1,4 @@
-import { isLifelineError, type LifelineCloseEvent } from '@lifeline/core';
+import { drained, handshake, isLifelineError, type LifelineCloseEvent, opened, stats } from '@lifeline/core';
 import { beforeEach, describe, expect, onTestFinished, test, vi } from 'vitest';
 import { nextEvent } from '../../../test/helpers/server.js';
 import { FAKED_TIMERS, fakeLine, openFakeLine, record } from './harness.js';
@@ -64,15 +64,16 @@ describe('close() is final in every phase: no attempt after it, exactly one clos
   test('connecting, before the socket exists, when the pending provider then rejects: nothing is reported', async () => {
     let rejectUrl!: (error: Error) => void;
     const { net, line } = fakeLine({}, () => new Promise<string>((_, reject) => (rejectUrl = reject)));
+    const counters = stats(line);
     await vi.advanceTimersByTimeAsync(0);
     line.close();
     await vi.advanceTimersByTimeAsync(0);
     const log = record(line);
-    const lastClose = line.stats.lastClose;
+    const lastClose = counters.lastClose;
     rejectUrl(new Error('token service down'));
     await vi.advanceTimersByTimeAsync(AN_HOUR);
     expect(log).toEqual([]);
-    expect(line.stats.lastClose).toBe(lastClose);
+    expect(counters.lastClose).toBe(lastClose);
     expect(net.sockets).toHaveLength(0);
   });
 
@@ -196,28 +197,28 @@ describe('close() arguments', () => {
 });
 
 describe('what close() does to pending work', () => {
-  test('queued messages are dropped with reason closed, and drained() rejects with ERR_CLOSED', async () => {
+  test('queued messages are dropped with reason closed, and drained(line) rejects with ERR_CLOSED', async () => {
     const { line } = fakeLine({ autoConnect: false });
     const drops: unknown[] = [];
     line.on('drop', ({ data, reason }) => drops.push([data, reason]));
     line.send('a');
     line.send('b');
-    const drained = line.drained();
+    const waiting = drained(line);
     line.close();
-    await expect(drained).rejects.toSatisfy((error) => isLifelineError(error) && error.code === 'ERR_CLOSED');
+    await expect(waiting).rejects.toSatisfy((error) => isLifelineError(error) && error.code === 'ERR_CLOSED');
     expect(drops).toEqual([
       ['a', 'closed'],
       ['b', 'closed'],
     ]);
   });
 
-  test('opened() rejects with ERR_CLOSED when close() comes first', async () => {
+  test('opened(line) rejects with ERR_CLOSED when close() comes first', async () => {
     const { line } = fakeLine();
-    const opened = line.opened();
+    const whenOpen = opened(line);
     line.close();
-    await expect(opened).rejects.toMatchObject({ code: 'ERR_CLOSED' });
-    await expect(line.opened()).rejects.toMatchObject({ code: 'ERR_CLOSED' });
-    await expect(line.drained()).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    await expect(whenOpen).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    await expect(opened(line)).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    await expect(drained(line)).rejects.toMatchObject({ code: 'ERR_CLOSED' });
   });
 
   test('a send() after close() is dropped with a drop event, never handed to the closing socket', async () => {
@@ -233,9 +234,8 @@ describe('what close() does to pending work', () => {
 describe('close() while the handshake hook runs', () => {
   test('a hook that fails after close() does not strand the Lifeline in CLOSING', async () => {
     let failHook!: (error: Error) => void;
-    const { net, line } = fakeLine({
-      handshake: () => new Promise<void>((_, reject) => (failHook = reject)),
-    });
+    const { net, line } = fakeLine();
+    handshake(line, () => new Promise<void>((_, reject) => (failHook = reject)));
     const socket = await net.nextSocket();
     socket.open();
     await vi.advanceTimersByTimeAsync(0);

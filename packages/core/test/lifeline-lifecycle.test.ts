@@ -1,8 +1,21 @@
-import type { AttemptContext, ConnectionState } from '@lifeline/core';
+import {
+  type AttemptContext,
+  type ConnectionState,
+  drained,
+  kernel,
+  type Lifeline,
+  opened,
+  stats,
+} from '@lifeline/core';
 import { describe, expect, test, vi } from 'vitest';
 import { nextEvent } from '../../../test/helpers/server.js';
 import { catchUncaught } from '../../../test/helpers/uncaught.js';
-import { FAKE_URL, fakeLine, openFakeLine, openNext, record } from './harness.js';
+import { FAKE_URL, fakeLine, finalError, openFakeLine, openNext, record } from './harness.js';
+
+/** A plugin that classifies every failed attempt as fatal, as Node's upgrade status does a 403. */
+function refuseForGood(line: Lifeline, why: string): void {
+  kernel.use(line, { classify: () => ({ retry: false, code: 'ERR_HANDSHAKE_REJECTED', why }) });
+}
 
 // No backoff arithmetic here: minDelay 0 makes every retry immediate, and the tests wait for events
 const immediate = { reconnect: { minDelay: 0 } } as const;
@@ -60,23 +73,32 @@ describe('state transitions and readyState', () => {
     expect(line.state).toEqual({ phase: 'waiting', attempt: 2, delay: 0 });
   });
 
+  test("with no delay, the next attempt starts on a microtask, after all of the close's events", async () => {
+    const { net, line, socket } = await openLine();
+    const log = record(line);
+    socket.serverClose(4000, 'restart');
+    // every event of the close has been heard, and the attempt has not started: handlers act first
+    expect(log.at(-1)).toBe('reconnecting:2:0');
+    expect([line.state.phase, net.sockets.length]).toEqual(['waiting', 1]);
+    await Promise.resolve();
+    expect(line.state).toEqual({ phase: 'connecting', attempt: 2 });
+  });
+
   test('open -> closed on a fatal close code: CLOSED when the close event fires', async () => {
     const { net, line, socket } = await openLine();
     const log = record(line);
     socket.serverClose(1002, 'bad frame');
     expect(log).toEqual(['state:closed', 'onclose:1002:true@3', 'error:ERR_FATAL_CLOSE', 'close:1002:final']);
-    expect(line.state).toEqual({ phase: 'closed', code: 1002, reason: 'bad frame' });
-    expect(line.stats.lastError?.message).toBe(
-      'the server closed with code 1002, which a retry would repeat',
-    );
+    expect(line.state).toMatchObject({ phase: 'closed', code: 1002, reason: 'bad frame' });
+    expect(finalError(line)?.message).toBe('the server closed with code 1002, which a retry would repeat');
     await Promise.resolve();
     expect(net.sockets).toHaveLength(1);
   });
 
-  test('connecting -> closed when a refused upgrade is fatal', async () => {
+  test('connecting -> closed when a plugin classifies a failed attempt as fatal', async () => {
     const { net, line } = fakeLine(immediate);
+    refuseForGood(line, 'the server refused the upgrade with HTTP 403');
     const socket = await net.nextSocket();
-    Object.assign(socket, { upgradeResponse: { status: 403, headers: {} } });
     const log = record(line);
     socket.refuse();
     expect(log).toEqual([
@@ -87,7 +109,7 @@ describe('state transitions and readyState', () => {
       'error:ERR_HANDSHAKE_REJECTED',
       'close:1006:final',
     ]);
-    expect(line.stats.lastError?.message).toBe('the server refused the upgrade with HTTP 403');
+    expect(finalError(line)?.message).toBe('the server refused the upgrade with HTTP 403');
   });
 
   test('closed -> connecting: reconnect() after a fatal close starts over at attempt 1', async () => {
@@ -242,39 +264,39 @@ describe('reconnect() in each phase', () => {
   });
 });
 
-describe('opened() and drained()', () => {
-  test('opened() resolves on the next open, at once when open', async () => {
+describe('opened(line) and drained(line)', () => {
+  test('opened(line) resolves on the next open, at once when open', async () => {
     const { net, line } = fakeLine(immediate);
-    const opened = line.opened();
+    const whenOpen = opened(line);
     (await net.nextSocket()).open();
-    await expect(opened).resolves.toBeUndefined();
-    await expect(line.opened()).resolves.toBeUndefined();
+    await expect(whenOpen).resolves.toBeUndefined();
+    await expect(opened(line)).resolves.toBeUndefined();
   });
 
-  test('opened() waits through failed attempts', async () => {
+  test('opened(line) waits through failed attempts', async () => {
     const { net, line } = fakeLine(immediate);
-    const opened = line.opened();
+    const whenOpen = opened(line);
     (await net.nextSocket()).refuse();
     (await net.nextSocket()).open();
-    await expect(opened).resolves.toBeUndefined();
+    await expect(whenOpen).resolves.toBeUndefined();
   });
 
-  test('a fatal close rejects opened() with ERR_CLOSED and drained() with the fatal error', async () => {
+  test('a fatal close rejects opened(line) with ERR_CLOSED and drained(line) with the fatal error', async () => {
     const { net, line } = fakeLine(immediate);
+    refuseForGood(line, 'the server refused the upgrade with HTTP 404');
     const socket = await net.nextSocket();
-    const opened = line.opened();
+    const whenOpen = opened(line);
     line.send('queued');
-    const drained = line.drained();
-    Object.assign(socket, { upgradeResponse: { status: 404, headers: {} } });
+    const waiting = drained(line);
     socket.refuse();
-    await expect(opened).rejects.toMatchObject({
+    await expect(whenOpen).rejects.toMatchObject({
       code: 'ERR_CLOSED',
       cause: expect.objectContaining({ code: 'ERR_HANDSHAKE_REJECTED' }),
     });
-    await expect(drained).rejects.toMatchObject({ code: 'ERR_HANDSHAKE_REJECTED' });
+    await expect(waiting).rejects.toMatchObject({ code: 'ERR_HANDSHAKE_REJECTED' });
     // the queue is kept for reconnect()
     expect(line.bufferedAmount).toBe(6);
-    await expect(line.opened()).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    await expect(opened(line)).rejects.toMatchObject({ code: 'ERR_CLOSED' });
   });
 });
 
@@ -282,6 +304,7 @@ describe('extension listeners', () => {
   test('a throwing listener does not derail the connection; its error is reported out of band', async () => {
     const reported = catchUncaught();
     const { net, line } = fakeLine(immediate);
+    const counters = stats(line);
     const listenerError = new Error('listener bug');
     line.once('open', () => {
       throw listenerError;
@@ -292,7 +315,7 @@ describe('extension listeners', () => {
     await standardOpen;
     expect(line.readyState).toBe(line.OPEN);
     socket.receive('still flowing');
-    expect(line.stats.messagesIn).toBe(1);
+    expect(counters.messagesIn).toBe(1);
     await vi.waitFor(() => expect(reported).toEqual([listenerError]));
   });
 });

@@ -6,12 +6,7 @@ import {
   type QueueOptions,
 } from '../src/outbound-queue.js';
 
-const message = (value: string, bytes = value.length): QueuedMessage => ({
-  value,
-  data: value,
-  bytes,
-  expiresAt: Number.POSITIVE_INFINITY,
-});
+const message = (value: string, bytes = value.length): QueuedMessage => ({ value, data: value, bytes });
 
 function queue(options: Partial<QueueOptions> = {}) {
   const drops: Array<[unknown, DropReason]> = [];
@@ -100,37 +95,55 @@ describe('OutboundQueue', () => {
     expect(reject.q.takeAll().map((m) => m.value)).toEqual(['a']);
   });
 
-  test('nextExpiry is the earliest expiry queued, and Infinity once the queue is empty', () => {
-    const { q } = queue();
-    expect(q.nextExpiry).toBe(Number.POSITIVE_INFINITY);
-    q.push({ ...message('a'), expiresAt: 300 });
-    q.push({ ...message('b'), expiresAt: 100 });
-    expect(q.nextExpiry).toBe(100);
-    q.dropExpired(150);
-    expect(q.nextExpiry).toBe(300);
-    q.shift();
-    expect(q.nextExpiry).toBe(Number.POSITIVE_INFINITY);
-  });
-
-  test('removeSticky takes out, without drop reports, the messages of keys that are still sticky', () => {
+  test('remove takes out, without drop reports, the messages it picks', () => {
     const { q, drops } = queue();
-    q.push(message('plain'));
-    q.push({ ...message('sub v1'), sticky: 'sub' });
-    q.push({ ...message('unstuck'), sticky: 'gone' });
-    q.push({ ...message('sub v2'), sticky: 'sub' });
-    q.removeSticky(new Map([['sub', null]]));
+    const sticky = new Map<QueuedMessage, string>();
+    const push = (value: string, key?: string) => {
+      const queued = message(value);
+      if (key) sticky.set(queued, key);
+      q.push(queued);
+    };
+    push('plain');
+    push('sub v1', 'sub');
+    push('unstuck', 'gone');
+    push('sub v2', 'sub');
+    expect(q.remove((queued) => sticky.get(queued) === 'sub')).toBe(2);
     expect(q.takeAll().map((m) => m.value)).toEqual(['plain', 'unstuck']);
     expect(drops).toEqual([]);
   });
 
-  test('dropExpired drops what outlived its ttl and keeps the rest in order', () => {
+  test('remove that picks nothing leaves the queue as it was', () => {
     const { q, drops } = queue();
-    q.push({ ...message('old'), expiresAt: 100 });
-    q.push(message('keep'));
-    q.push({ ...message('later'), expiresAt: 300 });
-    q.dropExpired(200);
+    for (const value of ['a', 'b']) q.push(message(value));
+    expect(q.remove(() => false, 'expired')).toBe(0);
+    expect([q.length, q.bytes, drops.length]).toEqual([2, 2, 0]);
+    expect(q.takeAll().map((m) => m.value)).toEqual(['a', 'b']);
+  });
+
+  test('remove with a reason reports what it picks and keeps the rest in order', () => {
+    const { q, drops } = queue();
+    const deadlines = new Map<QueuedMessage, number>();
+    const push = (value: string, expiresAt = Number.POSITIVE_INFINITY) => {
+      const queued = message(value);
+      deadlines.set(queued, expiresAt);
+      q.push(queued);
+    };
+    push('old', 100);
+    push('keep');
+    push('later', 300);
+    q.remove((queued) => (deadlines.get(queued) ?? 0) <= 200, 'expired');
     expect(drops).toEqual([['old', 'expired']]);
     expect(q.bytes).toBe(9);
     expect(q.takeAll().map((m) => m.value)).toEqual(['keep', 'later']);
+  });
+
+  test('remove keeps order and byte count after shifts moved the head', () => {
+    const { q, drops } = queue();
+    for (const value of ['a', 'bb', 'ccc', 'dddd']) q.push(message(value));
+    q.shift();
+    q.remove((queued) => queued.value === 'ccc', 'expired');
+    expect(drops).toEqual([['ccc', 'expired']]);
+    expect(q.bytes).toBe(6);
+    expect([q.shift()?.value, q.shift()?.value, q.shift()]).toEqual(['bb', 'dddd', undefined]);
   });
 });

@@ -1,4 +1,4 @@
-import type { StandardSchemaV1 } from '@lifeline/core';
+import { type StandardSchemaV1, takeQueued } from '@lifeline/core';
 import * as v from 'valibot';
 import { expect, test, vi } from 'vitest';
 import * as z from 'zod';
@@ -16,7 +16,7 @@ test('a value that fails sendSchema throws a TypeError naming the issues, and no
       'Lifeline: sendSchema rejected the value: qty: Invalid input: expected number, received string',
     ),
   );
-  expect(line.takeQueued()).toEqual([]);
+  expect(takeQueued(line)).toEqual([]);
   expect(line.bufferedAmount).toBe(0);
   expect(drop).not.toHaveBeenCalled();
   line.close();
@@ -44,5 +44,5 @@ test('an asynchronous sendSchema is refused with a TypeError', () => {
   };
   const { line } = fakeLine({ sendSchema, autoConnect: false });
   expect(() => line.send({ n: 1 })).toThrow(/sendSchema must validate synchronously/);
-  expect(line.takeQueued()).toEqual([]);
+  expect(takeQueued(line)).toEqual([]);
 });

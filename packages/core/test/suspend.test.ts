@@ -1,9 +1,9 @@
-import { type AttemptContext, Lifeline, type LifelineOptions } from '@lifeline/core';
+import { type AttemptContext, Lifeline, type LifelineOptions, resume, suspend } from '@lifeline/core';
 import { expect, onTestFinished, test, vi } from 'vitest';
 import { FakeNetwork } from '../../../test/helpers/fake-network.js';
 
 /*
- * experimental_suspend() / experimental_resume(): the gate platform packages drive (a browser going
+ * suspend(line) / resume(line): the gate platform packages drive (a browser going
  * offline, a page entering the back/forward cache). Fake time proves that a suspension leaves no timer
  * behind, so nothing but resume() can start an attempt.
  */
@@ -42,7 +42,7 @@ test('suspend drops an open socket at once and leaves no timer until resume', as
   await vi.advanceTimersByTimeAsync(0);
   expect(line.state.phase).toBe('open');
 
-  line.experimental_suspend();
+  suspend(line);
   expect(first.closeCalls).toEqual([[undefined, undefined]]);
   // settled at once: the close event already sees the endless wait
   expect(log).toEqual(['onclose:1006:', 'close:1006:retry', 'reconnecting:1:Infinity']);
@@ -52,7 +52,7 @@ test('suspend drops an open socket at once and leaves no timer until resume', as
   await vi.advanceTimersByTimeAsync(HOUR);
   expect(net.sockets).toHaveLength(1);
 
-  line.experimental_resume();
+  resume(line);
   const second = await net.nextSocket();
   second.open();
   await vi.advanceTimersByTimeAsync(0);
@@ -67,7 +67,7 @@ test('suspend sends its close code and reason, without asking shouldReconnect', 
   const first = await net.nextSocket();
   first.open();
   await vi.advanceTimersByTimeAsync(0);
-  line.experimental_suspend(4001, 'page hidden');
+  suspend(line, 4001, 'page hidden');
   expect(first.closeCalls).toEqual([[4001, 'page hidden']]);
   await vi.advanceTimersByTimeAsync(0);
   expect(log).toEqual(['onclose:4001:page hidden', 'close:4001:retry', 'reconnecting:1:Infinity']);
@@ -81,12 +81,12 @@ test('suspend while waiting cancels the running delay; resume starts the next at
   await vi.advanceTimersByTimeAsync(0);
   expect(line.state).toEqual({ phase: 'waiting', attempt: 2, delay: 100 });
 
-  line.experimental_suspend();
+  suspend(line);
   await vi.advanceTimersByTimeAsync(HOUR);
   expect(net.sockets).toHaveLength(1);
   expect(line.state).toEqual({ phase: 'waiting', attempt: 2, delay: Number.POSITIVE_INFINITY });
 
-  line.experimental_resume();
+  resume(line);
   await vi.advanceTimersByTimeAsync(0);
   expect(net.sockets).toHaveLength(2);
   // the failure before the suspension still counts: the next delay keeps growing from it
@@ -103,11 +103,11 @@ test('suspend while waiting cancels the running delay; resume starts the next at
 test('resume skips a running delay, and leaves a connecting or open socket alone', async () => {
   const { net, line } = setup({ reconnect: { minDelay: HOUR, maxDelay: HOUR, jitter: false } });
   const first = await net.nextSocket();
-  line.experimental_resume();
+  resume(line);
   expect(first.closeCalls).toEqual([]);
   first.open();
   await vi.advanceTimersByTimeAsync(0);
-  line.experimental_resume();
+  resume(line);
   await vi.advanceTimersByTimeAsync(0);
   expect(first.closeCalls).toEqual([]);
   expect(line.state.phase).toBe('open');
@@ -115,7 +115,7 @@ test('resume skips a running delay, and leaves a connecting or open socket alone
   first.serverClose(1006);
   await vi.advanceTimersByTimeAsync(0);
   expect(line.state).toEqual({ phase: 'waiting', attempt: 2, delay: HOUR });
-  line.experimental_resume();
+  resume(line);
   await vi.advanceTimersByTimeAsync(0);
   expect(net.sockets).toHaveLength(2);
 });
@@ -124,7 +124,7 @@ test('reconnect() lifts a suspension', async () => {
   const { net, line } = setup();
   (await net.nextSocket()).open();
   await vi.advanceTimersByTimeAsync(0);
-  line.experimental_suspend();
+  suspend(line);
   await vi.advanceTimersByTimeAsync(0);
   line.reconnect();
   await vi.advanceTimersByTimeAsync(0);
@@ -137,13 +137,13 @@ test('an attempt resolving its URL when suspended opens no socket', async () => 
   const url = vi.fn((_context: AttemptContext) => new Promise<string>((resolve) => (resolveUrl = resolve)));
   const { net, line } = setup({}, url);
   expect(line.state.phase).toBe('connecting');
-  line.experimental_suspend();
+  suspend(line);
   resolveUrl('ws://fake.test/a');
   await vi.advanceTimersByTimeAsync(HOUR);
   expect(net.sockets).toHaveLength(0);
   expect(line.state).toEqual({ phase: 'waiting', attempt: 1, delay: Number.POSITIVE_INFINITY });
 
-  line.experimental_resume();
+  resume(line);
   await vi.advanceTimersByTimeAsync(0);
   resolveUrl('ws://fake.test/b');
   expect((await net.nextSocket()).url).toBe('ws://fake.test/b');
@@ -153,22 +153,20 @@ test('an attempt resolving its URL when suspended opens no socket', async () => 
 
 test('suspend does nothing before the start or after close(), and checks its arguments as close() does', async () => {
   const { net, line } = setup({ autoConnect: false });
-  line.experimental_suspend();
+  suspend(line);
   line.open();
   expect(line.state.phase).toBe('connecting');
   const socket = await net.nextSocket();
 
-  expect(() => line.experimental_suspend(1001)).toThrow(
-    expect.objectContaining({ name: 'InvalidAccessError' }),
-  );
-  expect(() => line.experimental_suspend(4001, 'x'.repeat(124))).toThrow(
+  expect(() => suspend(line, 1001)).toThrow(expect.objectContaining({ name: 'InvalidAccessError' }));
+  expect(() => suspend(line, 4001, 'x'.repeat(124))).toThrow(
     expect.objectContaining({ name: 'SyntaxError' }),
   );
   line.close();
   socket.serverClose(1006);
   expect(line.state.phase).toBe('closed');
-  line.experimental_suspend();
-  line.experimental_resume();
+  suspend(line);
+  resume(line);
   await vi.advanceTimersByTimeAsync(HOUR);
   expect(line.state.phase).toBe('closed');
   expect(net.sockets).toHaveLength(1);

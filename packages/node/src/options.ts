@@ -1,9 +1,9 @@
-import {
-  type AttemptContext,
-  createHeartbeat,
-  type LifelineOptions,
-  type Provider,
-  type WebSocketConstructor,
+import type {
+  AttemptContext,
+  HeartbeatOptions,
+  LifelineOptions,
+  Provider,
+  WebSocketConstructor,
 } from '@lifeline/core';
 import type { ClientOptions } from 'ws';
 import { NodeSocket, type WsClass, withLifelinePort } from './socket.js';
@@ -29,8 +29,8 @@ const WS_OPTIONS = [
 export type NodeSocketOptions = Pick<ClientOptions, (typeof WS_OPTIONS)[number]>;
 
 /** Options of the Node Lifeline: core's, plus headers and `ws`'s client options. Sizes in bytes. */
-export interface NodeLifelineOptions<TMessage = unknown, TSend = unknown, TKey extends string = 'type'>
-  extends LifelineOptions<TMessage, TSend, TKey>,
+export interface NodeLifelineOptions<TMessage = unknown, TSend = unknown>
+  extends LifelineOptions<TMessage, TSend>,
     NodeSocketOptions {
   /**
    * HTTP headers of the upgrade request, or a function (sync or async) called before every attempt with
@@ -54,6 +54,13 @@ export interface NodeLifelineOptions<TMessage = unknown, TSend = unknown, TKey e
   readonly perMessageDeflate?: ClientOptions['perMessageDeflate'];
   /** @default false */
   readonly followRedirects?: boolean;
+  /**
+   * The dead-link check, attached by the constructor as `heartbeat(line, options)`; `false` (or `mode:
+   * false`) turns it off. With a `WebSocket` that is not ws (undici's: no ping frames) it is off unless
+   * given, and `'frame'` mode is a `TypeError` there.
+   * @default { mode: 'frame' } (protocol pings, 15000 / 10000 ms)
+   */
+  readonly heartbeat?: HeartbeatOptions | false;
 }
 
 /**
@@ -75,30 +82,27 @@ const EXTRA_BINARY_TYPES: readonly string[] = Object.freeze(['nodebuffer']);
 /** Node's native UTF-8 count: on every send, a scan in JavaScript costs more than ws's own send work. */
 const utf8Length = (text: string): number => Buffer.byteLength(text); // UTF-8 when no encoding is named, by its fastest path
 
-/** The default heartbeat: protocol pings, which every server answers. */
-const HEARTBEAT_DEFAULT = { mode: 'frame' } as const;
-
 /**
  * Turns Node options into core's: the `ws` options and headers become a per-attempt `socketOptions`
  * provider. A `WebSocket` that is ws (a subclass, another copy) gets the port mixed in, so it keeps all of
  * the above. With another `WebSocket` (undici's), which takes none of them, they are refused rather than
- * silently dropped, and the heartbeat is off unless asked for (undici has no ping frames).
+ * silently dropped (the heartbeat is the constructor's: see index.ts).
  * @throws TypeError for `ws`-only options with another `WebSocket`
  */
-export function toCoreOptions<TMessage, TSend, TKey extends string>(
-  options: NodeLifelineOptions<TMessage, TSend, TKey>,
-): LifelineOptions<TMessage, TSend, TKey> {
+export function toCoreOptions<TMessage, TSend>(
+  options: NodeLifelineOptions<TMessage, TSend>,
+): LifelineOptions<TMessage, TSend> {
   if (Object.keys(options).length > 0) return convert(options);
   // a Lifeline keeps its options for life: those without any share one frozen object
   defaultCoreOptions ??= Object.freeze(convert({}));
-  return defaultCoreOptions as LifelineOptions<TMessage, TSend, TKey>;
+  return defaultCoreOptions as LifelineOptions<TMessage, TSend>;
 }
 
-let defaultCoreOptions: LifelineOptions<unknown, unknown, string> | undefined;
+let defaultCoreOptions: LifelineOptions<unknown, unknown> | undefined;
 
-function convert<TMessage, TSend, TKey extends string>(
-  options: NodeLifelineOptions<TMessage, TSend, TKey>,
-): LifelineOptions<TMessage, TSend, TKey> {
+function convert<TMessage, TSend>(
+  options: NodeLifelineOptions<TMessage, TSend>,
+): LifelineOptions<TMessage, TSend> {
   if (!isWs(options.WebSocket)) {
     const foreign = ['headers', ...WS_OPTIONS].find(
       (name) => options[name as keyof NodeLifelineOptions] !== undefined,
@@ -108,12 +112,11 @@ function convert<TMessage, TSend, TKey extends string>(
         `Lifeline: option '${foreign}' needs the ws socket of @lifeline/node; the given WebSocket cannot take it`,
       );
     }
-    return { createHeartbeat, utf8Length, ...options };
+    return { utf8Length, ...options };
   }
   const { headers, socketOptions, ...rest } = options;
   const wsOptions = withWsOptions(options);
   return {
-    createHeartbeat,
     utf8Length,
     ...rest,
     WebSocket:
@@ -121,7 +124,6 @@ function convert<TMessage, TSend, TKey extends string>(
         ? NodeSocket
         : withLifelinePort(options.WebSocket as unknown as WsClass),
     extraBinaryTypes: options.extraBinaryTypes ?? EXTRA_BINARY_TYPES,
-    heartbeat: options.heartbeat ?? HEARTBEAT_DEFAULT,
     // without headers or socket options, every attempt gets the same options: no provider to keep
     socketOptions:
       headers === undefined && socketOptions === undefined
@@ -151,7 +153,7 @@ function withWsOptions(options: NodeSocketOptions): Readonly<Record<string, unkn
  * events, among them 'unexpected-response' with a refused upgrade's status, and can ping and terminate;
  * undici's, an EventTarget, can do none of it.
  */
-function isWs(WebSocket: WebSocketConstructor | undefined): boolean {
+export function isWs(WebSocket: WebSocketConstructor | undefined): boolean {
   if (WebSocket === undefined) return true;
   const prototype: Partial<Record<'emit' | 'ping' | 'terminate', unknown>> | undefined = WebSocket.prototype;
   return (

@@ -1,4 +1,5 @@
 import type { Outgoing, WebSocketLike } from '@lifeline/node';
+import { handshake, opened } from '@lifeline/node';
 import { expect, test } from 'vitest';
 import { startServer } from '../../../test/helpers/server.js';
 import { NodeSocket } from '../src/socket.js';
@@ -13,12 +14,11 @@ const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 test('a send the kernel takes at once, which ws no longer counts, is counted until the sender yields', async () => {
   const server = await startServer();
   let socket: WebSocketLike | undefined;
-  const line = openLine(server.url, {
-    handshake: (context) => {
-      socket = context.socket;
-    },
+  const line = openLine(server.url);
+  handshake(line, (context) => {
+    socket = context.socket;
   });
-  await line.opened();
+  await opened(line);
 
   line.send('héllo');
   expect([socket?.bufferedAmount, line.bufferedAmount]).toEqual([0, 6]);
@@ -47,7 +47,7 @@ test('a message too big for the kernel stays in bufferedAmount until its write c
   }
   const line = openLine(server.url, { WebSocket: WatchedSocket, queue: { maxBytes: 2 * bytes } });
   bufferedThen = () => line.bufferedAmount;
-  const [serverSide] = await Promise.all([server.nextConnection(), line.opened()]);
+  const [serverSide] = await Promise.all([server.nextConnection(), opened(line)]);
   serverSide.pause();
 
   expect(line.send('x'.repeat(bytes))).toBe(true);

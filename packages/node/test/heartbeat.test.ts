@@ -1,4 +1,4 @@
-import { Lifeline, type LifelineError } from '@lifeline/node';
+import { Lifeline, type LifelineError, probe } from '@lifeline/node';
 import { expect, onTestFinished, test } from 'vitest';
 import { eventMatching } from '../../../test/helpers/events.js';
 import { startFaultProxy } from '../../../test/helpers/fault-proxy.js';
@@ -23,7 +23,7 @@ test.each(wsClasses)(
     const line = openLine(server.url, options);
     const [socket] = await Promise.all([server.nextConnection(), eventMatching(line, 'open')]);
     const pinged = pings(socket, 1);
-    line.probe(); // the default interval is 15 s; a probe pings now
+    probe(line); // the default interval is 15 s; a probe pings now
     await pinged;
   },
 );
@@ -167,7 +167,7 @@ test('heartbeat: false turns it off', async () => {
   const server = await startServer();
   const line = openLine(server.url, { heartbeat: false });
   await eventMatching(line, 'open');
-  line.probe(1); // nothing to probe with
+  probe(line, 1); // nothing to probe with
   const socket = await server.nextConnection();
   let pinged = false;
   socket.on('ping', () => {

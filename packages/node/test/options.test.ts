@@ -2,7 +2,7 @@ import { Agent } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Lifeline, type WebSocketConstructor } from '@lifeline/node';
+import { Lifeline, stats, type WebSocketConstructor } from '@lifeline/node';
 import { generate } from 'selfsigned';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { WebSocketServer } from 'ws';
@@ -28,7 +28,7 @@ describe('maxPayload', () => {
 
       expect(messages).toEqual(['small']);
       expect(closed).toMatchObject({ code: 1009, willReconnect: false });
-      expect(line.stats.lastError?.code).toBe('ERR_FATAL_CLOSE');
+      expect(line.state).toMatchObject({ phase: 'closed', error: { code: 'ERR_FATAL_CLOSE' } });
       expect(server.sockets).toHaveLength(1);
     },
   );
@@ -52,14 +52,15 @@ describe('utf8Length', () => {
   test("Node's native count sizes text in UTF-8 bytes, a lone surrogate as U+FFFD, as the wire carries it", async () => {
     const server = await startServer();
     const line = openLine(server.url, { queue: { maxBytes: 5 } });
+    const counters = stats(line);
     const drops: unknown[] = [];
     line.on('drop', ({ data, reason }) => drops.push([data, reason]));
     const [socket] = await Promise.all([server.nextConnection(), eventMatching(line, 'open')]);
     const received = new Promise<Buffer>((resolve) => socket.once('message', resolve));
     line.send('é\ud800'); // 2 + 3 bytes
     line.send('ééé'); // 6 bytes: over maxBytes
-    expect(line.stats.bytesOut).toBe((await received).length);
-    expect(line.stats.bytesOut).toBe(5);
+    expect(counters.bytesOut).toBe((await received).length);
+    expect(counters.bytesOut).toBe(5);
     expect(drops).toEqual([['ééé', 'too-big']]);
   });
 });
@@ -164,11 +165,12 @@ describe('TLS', () => {
   test('and rejected without it (rejectUnauthorized defaults to true)', async () => {
     const { url } = await startTlsServer();
     const line = openLine(url);
+    const counters = stats(line);
     const [info] = await eventMatching(line, 'reconnecting');
     expect(info.reason.phase).toBe('connect');
     expect(info.reason.error?.code).toBe('ERR_CONNECT_FAILED');
     expect(String((info.reason.error?.cause as Error)?.message)).toMatch(/self[- ]signed certificate/);
-    expect(line.stats.connects).toBe(0);
+    expect(counters.connects).toBe(0);
   });
 
   test('rejectUnauthorized: false accepts it', async () => {
@@ -218,7 +220,8 @@ describe('defaults', () => {
     const shared = toCoreOptions({});
     expect(toCoreOptions({})).toBe(shared);
     expect(Object.isFrozen(shared)).toBe(true);
-    expect(shared).toMatchObject({ heartbeat: { mode: 'frame' }, extraBinaryTypes: ['nodebuffer'] });
+    // the default heartbeat is the constructor's now (heartbeat.test.ts: 'on by default')
+    expect(shared).toMatchObject({ extraBinaryTypes: ['nodebuffer'] });
     const own = toCoreOptions({ maxPayload: 1024 });
     expect(own).not.toBe(shared);
     expect(own.socketOptions).toMatchObject({ maxPayload: 1024, perMessageDeflate: true });

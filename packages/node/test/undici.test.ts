@@ -1,4 +1,9 @@
-import type { LifelineError, NodeLifelineOptions, WebSocketConstructor } from '@lifeline/node';
+import {
+  type LifelineError,
+  type NodeLifelineOptions,
+  probe,
+  type WebSocketConstructor,
+} from '@lifeline/node';
 import { describe, expect, test } from 'vitest';
 import { eventMatching } from '../../../test/helpers/events.js';
 import { startFaultProxy } from '../../../test/helpers/fault-proxy.js';
@@ -22,7 +27,7 @@ describe.skipIf(Undici === undefined)("Node's global WebSocket (undici; needs No
     socket.on('ping', () => {
       pinged = true;
     });
-    line.probe(); // would ping now, had a heartbeat been set up
+    probe(line); // would ping now, had a heartbeat been set up
     const echoed = eventMatching(line, 'message');
     line.send({ via: 'undici' });
     expect((await echoed)[0]).toEqual({ via: 'undici' });

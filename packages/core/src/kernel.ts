@@ -1,0 +1,84 @@
+import type { CloseInfo, Decision } from './classify.js';
+import type { Claim } from './decode.js';
+import type { LifelineError } from './errors.js';
+import type { LifelineEvents } from './events.js';
+import type { Lifeline } from './lifeline.js';
+import type { Outbox } from './outbound.js';
+import type { Timers, WebSocketConstructor, WebSocketLike } from './ports.js';
+
+/*
+ * The seam between the kernel (the Lifeline class) and its capabilities. A capability is a function that
+ * takes a line and attaches a plugin here, or listens to public events where watching is enough; the
+ * kernel imports none of them, so a bundle carries only the capabilities it imports.
+ */
+
+/** The line a hook is called for: plugins may be shared by many lines. */
+type Line = Lifeline<unknown, unknown>;
+
+/**
+ * What a capability may take part in; every hook is optional and hooks run in the order plugins were
+ * attached. A hook must not throw: the kernel calls it in the middle of a transition. Each hook but
+ * `claim` gets the line last, so one plugin object can serve every line (no closures per line).
+ */
+export interface Plugin {
+  /** A socket opened; a returned promise holds Lifeline's open until it settles, and fails the attempt if it rejects (the handshake). */
+  opening?(socket: WebSocketLike, attempt: number, line: Line): void | Promise<void>;
+  /** Lifeline is open on `socket`; runs before the queue flushes into it (sticky replay, heartbeat start). */
+  open?(socket: WebSocketLike, line: Line): void;
+  /** An inbound frame of `size` bytes (UTF-8 for text), before any event; `true` swallows it (a heartbeat reply). */
+  frame?(data: unknown, size: number, line: Line): boolean | undefined;
+  /** A decoded value, before the schema and `message`; a claim takes it (a request's response). */
+  claim?(value: unknown): Claim | undefined;
+  /** Before a `send()` is handled (the heartbeat checks its deadlines against the clock). */
+  sending?(line: Line): void;
+  /** A frame of `bytes` bytes was handed to the socket. */
+  wrote?(bytes: number, line: Line): void;
+  /** The queue flushed what it could, or the socket drained: the moment to check `Outbox.isDrained`. */
+  flushed?(line: Line): void;
+  /** The socket was let go; `wasOpen` says whether Lifeline had been open on it. */
+  detached?(wasOpen: boolean, line: Line): void;
+  /** Reading from the socket was paused (true) or resumed (false) for a slow consumer. */
+  paused?(isPaused: boolean, line: Line): void;
+  /** Adds what only this platform's socket knows to a close (Node: the refused upgrade's HTTP status). */
+  describe?(socket: WebSocketLike, info: CloseInfo, line: Line): CloseInfo;
+  /** Decides before the close codes when it returns a decision (Node: HTTP statuses and Retry-After). */
+  classify?(info: CloseInfo, authRetried: boolean, line: Line): Decision | undefined;
+  /** The line closed for good: by `close()`, a fatal close or exhausted retries. */
+  closed?(line: Line): void;
+  /** Check the link now, within `timeout` ms (a browser came back `online`): the heartbeat pings. */
+  probe?(timeout: number | undefined, line: Line): void;
+}
+
+/** The kernel's functions, each taking the line it acts on. */
+export interface Kernel {
+  /** Attaches `plugin`; the returned function detaches it. */
+  use(line: Lifeline<unknown, unknown>, plugin: Plugin): () => void;
+  /** Emits a typed extension event, isolating throwing listeners as the kernel's own events do. */
+  emit<K extends keyof LifelineEvents<unknown>>(
+    line: Lifeline<unknown, unknown>,
+    event: K,
+    ...args: LifelineEvents<unknown>[K]
+  ): void;
+  /** The outbound queue and its gate. */
+  outbox(line: Lifeline<unknown, unknown>): Outbox;
+  /** Drops the current socket now (a dead link) and reconnects as the policy says. */
+  abandon(line: Lifeline<unknown, unknown>, error: LifelineError): void;
+  /**
+   * Holds (`true`) or releases the attempts: while held, the socket is dropped (closed with `code` and
+   * `reason` when given) and no attempt is made; releasing tries at once. Not a failure: nothing is counted.
+   */
+  hold(line: Lifeline<unknown, unknown>, isHeld: boolean, code?: number, reason?: string): void;
+  /** Pauses or resumes reading for a slow consumer, where the platform can; counted, so holds nest. */
+  read(line: Lifeline<unknown, unknown>, delta: 1 | -1): void;
+  /** The socket Lifeline is open on, or null. */
+  socket(line: Lifeline<unknown, unknown>): WebSocketLike | null;
+  /** The line's clock and timers (the `timers` option, or the global ones). */
+  timers(line: Lifeline<unknown, unknown>): Timers;
+  /** The line's socket constructor, for what only some sockets can do (ping frames). */
+  WebSocket(line: Lifeline<unknown, unknown>): WebSocketConstructor;
+  /** Runs the plugins' `probe` hooks: the page lifecycle asks this of whatever watches the link. */
+  probe(line: Lifeline<unknown, unknown>, timeout?: number): void;
+}
+
+/** Filled in by the Lifeline class's static block: only the class body can reach its private state. */
+export const kernel = {} as Kernel;

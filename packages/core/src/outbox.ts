@@ -1,0 +1,45 @@
+import type { DropReason, QueuedMessage } from './outbound-queue.js';
+import type { Outgoing, WebSocketLike } from './ports.js';
+
+/** What `line.send()` takes: the line's `TSend` values, strings and binary data. */
+export type SendData<TLine> = TLine extends { send(data: infer TData): boolean } ? TData : unknown;
+
+/**
+ * The outbound path as capabilities see it (`kernel.outbox(line)`): the queue, its gate and the drops.
+ * Sizes in bytes (UTF-8 for text).
+ */
+export interface Outbox {
+  /** Encodes `value` as `send()` does: strings and binary data as they are, others by `sendSchema` and the codec. @throws TypeError */
+  encode(value: unknown): Outgoing;
+  /**
+   * Sends now or queues, as `send()` does: `null` when written at once, the queued message, `false` when
+   * dropped (closed, too big, overflow; each reported). With `canQueue` false, a message that cannot go at
+   * once is neither queued nor reported: `undefined`, and the caller decides (drop it, keep it for later).
+   * @throws LifelineError `ERR_QUEUE_FULL` with the `'reject'` overflow policy
+   */
+  push(value: unknown, frame: Outgoing, canQueue?: boolean): QueuedMessage | null | false | undefined;
+  /** Whether a message would be written at once: open, at or below the high-water mark, nothing queued. */
+  readonly isWritable: boolean;
+  /** Messages queued. */
+  readonly queued: number;
+  /** The `lowWaterMark` option: what `drained()` waits for by default. */
+  readonly lowWaterMark: number;
+  /** Writes `frame` to `socket` now, ahead of the queue (the handshake hook's sends, the sticky replay). */
+  writeNow(socket: WebSocketLike, frame: Outgoing): void;
+  /**
+   * Takes the queued messages `pick` selects out of the queue, in one pass; with `reason` each is reported
+   * as dropped. Then flushes, unless it took out none: a pass that picks nothing only looks.
+   */
+  remove(pick: (message: QueuedMessage) => boolean, reason?: DropReason): void;
+  /** Empties the queue into the caller's hands, in order, without `drop` events. */
+  take(): unknown[];
+  /** Reports `value` as dropped for `reason` (a `drop` event); returns false, as `send()` does. */
+  drop(value: unknown, reason: DropReason): false;
+  /** Nothing is queued and the socket holds no more than `limit` bytes. */
+  isDrained(limit: number): boolean;
+  /**
+   * Counted: while watched, writes ask for callbacks and `bufferedAmount` is polled, so the `flushed`
+   * hooks run as the socket drains (`drained()` waits this way).
+   */
+  watch(delta: 1 | -1): void;
+}
