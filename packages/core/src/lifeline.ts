@@ -3,6 +3,7 @@ import { utf8Length } from './byte-length.js';
 import { jsonCodec } from './codec.js';
 import { LifelineError } from './errors.js';
 import { type Kernel, kernel } from './kernel.js';
+import { SENDING } from './line-socket.js';
 import { checkOptions, defaults, type LifelineArgs, type LifelineOptions, normalizeArgs } from './options.js';
 import type { Outgoing } from './ports.js';
 import { checkProtocols, parseWebSocketUrl } from './standard.js';
@@ -102,7 +103,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown> extends AttemptLoop<T
   send(data: TSend | Outgoing): boolean {
     // text goes as it is: the common case reads no options
     const frame = typeof data === 'string' ? data : this.encode(data);
-    for (const plugin of this.plugins) plugin.sending?.(this);
+    if (this.hookBits & SENDING) for (const plugin of this.plugins) plugin.sending?.(this);
     return this.outbound.send(data, frame, this.isClosed);
   }
 

@@ -38,6 +38,10 @@ export interface Connection {
 }
 
 const NO_PLUGINS: readonly Plugin[] = Object.freeze([]);
+/** The per-message hooks, one bit each in `hookBits`. */
+export const SENDING = 1;
+const WROTE = 2;
+const FRAME = 4;
 /** The line a socket belongs to, so the four socket handlers are shared functions, not closures per socket. */
 const LINE = Symbol('lifeline');
 type Tagged = WebSocketLike & { [LINE]?: LineSocket<unknown> | undefined };
@@ -80,6 +84,8 @@ export abstract class LineSocket<TMessage> extends LineEvents<TMessage> {
   protected readonly config: LineConfig;
   readonly #inbound: Inbound<LineSocket<unknown>>;
   #plugins: readonly Plugin[] = NO_PLUGINS;
+  // which per-message hooks some plugin has (HookBit): a send or a frame skips the loop when none does
+  protected hookBits = 0;
   #connection: Connection | null = null;
   // the one timer of the attempt loop: the connect timeout or the backoff delay, never both
   #timer: unknown = null;
@@ -176,12 +182,20 @@ export abstract class LineSocket<TMessage> extends LineEvents<TMessage> {
 
   protected use(plugin: Plugin): () => void {
     // concat: a spread into a new array reserves 17 slots, 128 B more per line that has one plugin
-    this.#plugins = this.#plugins.concat([plugin]);
-    if (plugin.claim) this.#inbound.claimers = this.#plugins.filter((each) => each.claim);
-    return () => {
-      this.#plugins = this.#plugins.filter((each) => each !== plugin);
-      if (plugin.claim) this.#inbound.claimers = this.#plugins.filter((each) => each.claim);
-    };
+    this.#setPlugins(this.#plugins.concat([plugin]));
+    return () => this.#setPlugins(this.#plugins.filter((each) => each !== plugin));
+  }
+
+  #setPlugins(plugins: readonly Plugin[]): void {
+    this.#plugins = plugins;
+    this.#inbound.claimers = plugins.filter((each) => each.claim);
+    let bits = 0;
+    for (const plugin of plugins) {
+      if (plugin.sending) bits |= SENDING;
+      if (plugin.wrote) bits |= WROTE;
+      if (plugin.frame) bits |= FRAME;
+    }
+    this.hookBits = bits;
   }
 
   /** The loop's word on an attempt that opened: the line is open on it now, or the open was abandoned. */
@@ -343,11 +357,10 @@ export abstract class LineSocket<TMessage> extends LineEvents<TMessage> {
     // the standard's "if readyState is not OPEN, return": after close(), frames already received are not
     // delivered, as standard events or decoded
     if (this.isClosed) return;
-    const plugins = this.#plugins;
-    if (plugins.length > 0) {
+    if (this.hookBits & FRAME) {
       // a frame is text or binary data; anything else a platform hands over counts as 0, not NaN
       const bytes = size ?? (byteLength(data as Outgoing, this.config.utf8Length) || 0);
-      for (const plugin of plugins) if (plugin.frame?.(data, bytes, this.line)) return;
+      for (const plugin of this.#plugins) if (plugin.frame?.(data, bytes, this.line)) return;
     }
     if (this.hears('message'))
       this.dispatchEvent(new PlatformMessageEvent('message', { data, origin: this.#origin }));
@@ -419,7 +432,7 @@ export abstract class LineSocket<TMessage> extends LineEvents<TMessage> {
       isClosed: (line) => line.isClosed,
       dropped: (line, data, reason) => line.emit('drop', { data, reason }),
       wrote: (line, bytes) => {
-        for (const plugin of line.#plugins) plugin.wrote?.(bytes, line.line);
+        if (line.hookBits & WROTE) for (const plugin of line.#plugins) plugin.wrote?.(bytes, line.line);
       },
       flushed: (line) => {
         for (const plugin of line.#plugins) plugin.flushed?.(line.line);
