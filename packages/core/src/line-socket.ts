@@ -84,7 +84,8 @@ export abstract class LineSocket<TMessage> extends LineEvents<TMessage> {
   protected readonly config: LineConfig;
   readonly #inbound: Inbound<LineSocket<unknown>>;
   #plugins: readonly Plugin[] = NO_PLUGINS;
-  // which per-message hooks some plugin has (HookBit): a send or a frame skips the loop when none does
+  // which per-message hooks some plugin has (SENDING, WROTE, FRAME): a send or a frame skips the loop
+  // when none does
   protected hookBits = 0;
   #connection: Connection | null = null;
   // the one timer of the attempt loop: the connect timeout or the backoff delay, never both
