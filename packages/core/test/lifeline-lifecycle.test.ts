@@ -318,4 +318,41 @@ describe('extension listeners', () => {
     expect(counters.messagesIn).toBe(1);
     await vi.waitFor(() => expect(reported).toEqual([listenerError]));
   });
+
+  test('a listener that throws starves none after it, for every message, and each gets the arguments as emitted', async () => {
+    const reported = catchUncaught();
+    const { line, socket } = await openFakeLine(immediate);
+    const listenerError = new Error('listener bug');
+    const first = vi.fn(() => {
+      throw listenerError;
+    });
+    const second = vi.fn();
+    const states = vi.fn();
+    line.on('message', first).on('message', second).on('state', states);
+    socket.receive('1');
+    socket.receive('2');
+    expect(first).toHaveBeenCalledTimes(2);
+    // one argument for a one-argument event, not padded with undefined
+    expect(second.mock.calls).toStrictEqual([[1], [2]]);
+    socket.serverClose(4000);
+    expect(states.mock.calls[0]).toEqual([line.state, expect.objectContaining({ phase: 'open' })]);
+    await vi.waitFor(() => expect(reported).toEqual([listenerError, listenerError]));
+  });
+
+  test('off() removes a listener added with on() or once(), and off(event) all of them', async () => {
+    const { line, socket } = await openFakeLine(immediate);
+    const kept = vi.fn();
+    const removed = vi.fn();
+    const removedOnce = vi.fn();
+    line.on('message', kept).on('message', removed).once('message', removedOnce);
+    line.off('message', removed).off('message', removedOnce);
+    socket.receive('1');
+    expect([kept.mock.calls.length, removed.mock.calls.length, removedOnce.mock.calls.length]).toEqual([
+      1, 0, 0,
+    ]);
+    line.off('message');
+    socket.receive('2');
+    expect(kept).toHaveBeenCalledTimes(1);
+    expect(line.listenerCount('message')).toBe(0);
+  });
 });
