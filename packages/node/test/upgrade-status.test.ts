@@ -132,6 +132,23 @@ describe('refused upgrades', () => {
     await refuse(net, 403);
     expect(line.state.phase).toBe('waiting');
   });
+
+  test('lines with the same cap share one plugin; detaching it from one leaves the other as it was', async () => {
+    const lines = [new FakeNetwork(), new FakeNetwork()].map((net) => {
+      // a delay no test waits out: the line that retries is still waiting when it is checked
+      const line = new Lifeline(FAKE_URL, {
+        WebSocket: net.WebSocket,
+        reconnect: { minDelay: 60_000, jitter: false },
+      });
+      onTestFinished(() => line.close());
+      return { net, line, detach: upgradeStatus(line) };
+    });
+    const [kept, detached] = lines as [(typeof lines)[0], (typeof lines)[0]];
+    detached.detach();
+    await refuse(detached.net, 403);
+    await refuse(kept.net, 403);
+    expect([detached.line.state.phase, kept.line.state.phase]).toEqual(['waiting', 'closed']);
+  });
 });
 
 describe("ws's own close code after a protocol error", () => {
