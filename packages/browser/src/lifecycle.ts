@@ -1,4 +1,4 @@
-import { kernel, type Lifeline } from '@lifeline/core';
+import { kernel, type Lifeline, type Plugin } from '@lifeline/core';
 
 /**
  * The close code a Lifeline sends when its page enters the back/forward cache, with the reason
@@ -61,18 +61,19 @@ function watch(line: Line): void {
 }
 
 /**
- * Makes `line` follow the page lifecycle until it closes for good; `reconnect()` or `open()` after that
- * makes it follow again.
+ * One plugin for every line: a line closed for good stops following, and the attempt that `reconnect()`
+ * or `open()` starts after that makes it follow again (watching twice is harmless). Through the seam
+ * rather than `line.on('state')`, so an application's `line.off('state')` cannot undo it.
  */
+const follower: Plugin = {
+  connecting: (_attempt, line) => watch(line),
+  closed: (line) => {
+    if (lines.delete(line) && lines.size === 0) listen('removeEventListener');
+  },
+};
+
+/** Makes `line` follow the page lifecycle until it closes for good, and again after it starts over. */
 export function followPageLifecycle(line: Line): void {
   watch(line);
-  kernel.use(line, {
-    closed: () => {
-      if (lines.delete(line) && lines.size === 0) listen('removeEventListener');
-    },
-  });
-  // leaving `closed` always starts an attempt; watching twice is harmless
-  line.on('state', ({ phase }) => {
-    if (phase === 'connecting') watch(line);
-  });
+  kernel.use(line, follower);
 }

@@ -304,7 +304,9 @@ test('close() removes every listener added to the window and the document', asyn
   expect(removed).toHaveLength(added.length);
   expect(removed).toEqual(expect.arrayContaining(added));
 
-  // reconnect() after close() watches again, and close() lets go again, once
+  // reconnect() after close() watches again, and close() lets go again, once; the application's own
+  // off('state') takes nothing of it away
+  line.off('state');
   line.reconnect();
   await nextOpen(line);
   const again = taken('add');

@@ -118,6 +118,7 @@ export abstract class AttemptLoop<TMessage> extends LineSocket<TMessage> {
     // a hold repeats this attempt with this reason; a failure replaces it
     this.#nextReason = reason;
     this.#transition(state);
+    for (const plugin of this.plugins) plugin.connecting?.(attempt, this.line);
     const context = { attempt, reason };
     const { url, protocols, options } = this.config;
     // providers are awaited even when static, so the first socket is never made synchronously: a

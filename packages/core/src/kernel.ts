@@ -21,6 +21,8 @@ type Line = Lifeline<unknown, unknown>;
  * `claim` gets the line last, so one plugin object can serve every line (no closures per line).
  */
 export interface Plugin {
+  /** An attempt starts: the line leaves `idle`, `waiting` or `closed` (its providers run next). */
+  connecting?(attempt: number, line: Line): void;
   /** A socket opened; a returned promise holds Lifeline's open until it settles, and fails the attempt if it rejects (the handshake). */
   opening?(socket: WebSocketLike, attempt: number, line: Line): void | Promise<void>;
   /** Lifeline is open on `socket`; runs before the queue flushes into it (sticky replay, heartbeat start). */

@@ -300,6 +300,22 @@ describe('opened(line) and drained(line)', () => {
   });
 });
 
+describe('the seam', () => {
+  test('a connecting hook hears every attempt, also the one reconnect() starts after close()', async () => {
+    const { net, line } = fakeLine(immediate);
+    const attempts: number[] = [];
+    kernel.use(line, { connecting: (attempt, each) => attempts.push(each === line ? attempt : -1) });
+    (await net.nextSocket()).refuse();
+    const second = await net.nextSocket();
+    line.close();
+    // the socket's own close ends close()
+    second.refuse();
+    expect(line.state.phase).toBe('closed');
+    line.reconnect();
+    expect(attempts).toEqual([2, 1]);
+  });
+});
+
 describe('extension listeners', () => {
   test('a throwing listener does not derail the connection; its error is reported out of band', async () => {
     const reported = catchUncaught();
