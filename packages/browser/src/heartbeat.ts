@@ -4,7 +4,7 @@ import { heartbeat as coreHeartbeat, type HeartbeatOptions, type Lifeline } from
  * The heartbeat's `timeoutScale` in a page: deadlines double while it is hidden, where browsers run
  * timers late, so a throttled timer is not taken for a silent server.
  */
-export const hiddenTimeoutScale = (): number => (globalThis.document?.visibilityState === 'hidden' ? 2 : 1);
+const hiddenTimeoutScale = (): number => (globalThis.document?.visibilityState === 'hidden' ? 2 : 1);
 
 /** The options with the page's scale, made once per options object: lines that share one share this too. */
 const withScale = new WeakMap<HeartbeatOptions, HeartbeatOptions>();

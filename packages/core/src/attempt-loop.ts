@@ -171,14 +171,13 @@ export abstract class AttemptLoop<TMessage> extends LineSocket<TMessage> {
       : this.#isHeld && info.phase === 'connect'
         ? this.#nextReason
         : 'reconnect';
-    if (this.#isManual) this.#counters = NO_FAILURES;
-    else if (!this.#isHeld) {
+    if (!this.#isManual && !this.#isHeld) {
       const { policy, options } = this.config;
       const next = nextAttempt(info, this.#counters, {
         policy,
         random: options.random ?? Math.random,
         shouldReconnect: options.shouldReconnect,
-        classify: this.#classify(),
+        classify: (closed, authRetried) => this.#classify(closed, authRetried),
       });
       if (next.hookError) this.emit('error', next.hookError);
       if ('stop' in next) {
@@ -253,16 +252,12 @@ export abstract class AttemptLoop<TMessage> extends LineSocket<TMessage> {
   }
 
   /** The plugins' `classify` hooks as one, for the policy; undefined when there are none. */
-  #classify(): ((info: CloseInfo, authRetried: boolean) => Decision | undefined) | undefined {
-    const classifiers = this.plugins.filter((plugin) => plugin.classify);
-    if (classifiers.length === 0) return undefined;
-    return (info, authRetried) => {
-      for (const plugin of classifiers) {
-        const decision = plugin.classify?.(info, authRetried, this.line);
-        if (decision) return decision;
-      }
-      return undefined;
-    };
+  #classify(info: CloseInfo, authRetried: boolean): Decision | undefined {
+    for (const plugin of this.plugins) {
+      const decision = plugin.classify?.(info, authRetried, this.line);
+      if (decision) return decision;
+    }
+    return undefined;
   }
 
   /** The end of `close()`: one close event, with the code the socket reported (or 1006 when there was none). */

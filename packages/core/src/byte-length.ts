@@ -28,7 +28,7 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
-export function isBlob(data: unknown): data is Blob {
+function isBlob(data: unknown): data is Blob {
   return typeof Blob === 'function' && data instanceof Blob;
 }
 

@@ -1,7 +1,6 @@
 import type { CloseInfo, Decision } from './classify.js';
 import type { Claim } from './decode.js';
 import type { LifelineError } from './errors.js';
-import type { LifelineEvents } from './events.js';
 import type { Lifeline } from './lifeline.js';
 import type { Outbox } from './outbound.js';
 import type { Timers, WebSocketConstructor, WebSocketLike } from './ports.js';
@@ -55,12 +54,6 @@ export interface Plugin {
 export interface Kernel {
   /** Attaches `plugin`; the returned function detaches it. */
   use(line: Lifeline<unknown, unknown>, plugin: Plugin): () => void;
-  /** Emits a typed extension event, isolating throwing listeners as the kernel's own events do. */
-  emit<K extends keyof LifelineEvents<unknown>>(
-    line: Lifeline<unknown, unknown>,
-    event: K,
-    ...args: LifelineEvents<unknown>[K]
-  ): void;
   /** The outbound queue and its gate. */
   outbox(line: Lifeline<unknown, unknown>): Outbox;
   /** Drops the current socket now (a dead link) and reconnects as the policy says. */

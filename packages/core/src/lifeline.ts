@@ -111,7 +111,6 @@ export class Lifeline<TMessage = unknown, TSend = unknown> extends AttemptLoop<T
     // the seam: capabilities reach a line's insides only through these functions
     Object.assign(kernel, {
       use: (line, plugin) => line.use(plugin),
-      emit: (line, event, ...args) => line.emit(event, ...args),
       outbox: (line) => line.outbound,
       abandon: (line, error) => line.abandon(error),
       hold: (line, isHeld, code, reason) => line.hold(isHeld, code, reason),

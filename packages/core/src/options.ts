@@ -162,7 +162,7 @@ export function withDefaults<TOptions extends AnyLifelineOptions>(
 }
 
 /** Throws `ErrorClass` naming the option, what it must be and the bad value. */
-export function badOption(name: string, what: string, value: unknown, ErrorClass = RangeError): never {
+function badOption(name: string, what: string, value: unknown, ErrorClass = RangeError): never {
   throw new ErrorClass(`Lifeline: option '${name}' must be ${what}, got ${String(value)}`);
 }
 

@@ -20,7 +20,8 @@ export class Lifeline<TMessage = unknown, TSend = unknown> extends CoreLifeline<
     const { url, protocols, options } = normalizeArgs(args);
     super(url, protocols, toCoreOptions(options));
     // undici's socket has no ping frames: no heartbeat unless asked for ('frame' mode is a TypeError there)
-    const beat = options.heartbeat ?? (isWs(options.WebSocket) ? HEARTBEAT_DEFAULT : false);
+    const isWsSocket = isWs(options.WebSocket);
+    const beat = options.heartbeat ?? (isWsSocket ? HEARTBEAT_DEFAULT : false);
     // attached before the first socket, which is never made synchronously
     if (beat) {
       try {
@@ -32,6 +33,6 @@ export class Lifeline<TMessage = unknown, TSend = unknown> extends CoreLifeline<
     }
     // only ws's sockets record a refused upgrade's response and their own close code; reconnect's
     // maxRetryAfter caps Retry-After as it caps a close reason's retryAfter advice
-    if (isWs(options.WebSocket)) upgradeStatus(this, options.reconnect);
+    if (isWsSocket) upgradeStatus(this, options.reconnect);
   }
 }
