@@ -78,6 +78,9 @@ export const CAPABILITIES = [
 /** Packages only a capability may bring in (request-retry.ts's p-retry). */
 export const CAPABILITY_PACKAGES = ['p-retry'];
 
+/** Modules of core that only capabilities use (the outbox functions, reading paused for a slow consumer). */
+export const CAPABILITY_HELPERS = ['outbox.ts', 'pause-reading.ts'];
+
 /** Minified bytes per package, from esbuild's metafile. */
 function byPackage(metafile) {
   const bytes = {};
@@ -209,7 +212,11 @@ export function capabilitiesIn(sizes) {
   const found = [];
   for (const [name, bytes] of Object.entries(sizes.minBytesByModule)) {
     const file = name.split('/').at(-1);
-    if (CAPABILITIES.some((capability) => capability.module === file) || CAPABILITY_PACKAGES.includes(name))
+    if (
+      CAPABILITIES.some((capability) => capability.module === file) ||
+      CAPABILITY_HELPERS.includes(file) ||
+      CAPABILITY_PACKAGES.includes(name)
+    )
       found.push(`${name} (${bytes} B)`);
   }
   return found;

@@ -1,5 +1,6 @@
 import {
   handshake,
+  heartbeat,
   Lifeline,
   type LifelineOptions,
   messages,
@@ -125,6 +126,26 @@ describe('for await (const message of messages(line))', () => {
     expect(client().isPaused).toBe(false);
     expect(timers.pendingShort).toBe(1);
     expect(counters.connects).toBe(1);
+    await messages.return?.();
+  });
+
+  test('a heartbeat attached while the socket is paused rests too, and across a reconnect', async () => {
+    const timers = countingTimers();
+    const { line, client, messages } = await pausedConsumer(2, 10, { heartbeat: false, timers });
+    // attached after the pause: its hooks run after those that pause each new socket
+    heartbeat(line, { interval: 20, timeout: 20 });
+    expect(timers.pendingShort).toBe(0);
+
+    const first = client();
+    line.reconnect();
+    await vi.waitFor(() => expect(client()).not.toBe(first));
+    await opened(line);
+    expect(client().isPaused).toBe(true);
+    expect(timers.pendingShort).toBe(0);
+
+    for (let i = 0; i < 10; i++) expect((await messages.next()).value).toBe(i);
+    expect(client().isPaused).toBe(false);
+    expect(timers.pendingShort).toBe(1);
     await messages.return?.();
   });
 

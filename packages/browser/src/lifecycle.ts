@@ -38,7 +38,7 @@ function onPageEvent(event: Event): void {
     navigator.onLine !== false
   ) {
     hold(false);
-    if (type === 'online') for (const line of lines) kernel.probe(line);
+    if (type === 'online') for (const line of lines) kernel.notify(line, 'probe', undefined);
   }
 }
 

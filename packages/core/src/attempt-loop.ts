@@ -1,4 +1,5 @@
 import type { CloseInfo, Decision } from './classify.js';
+import type { LifelineError } from './errors.js';
 import type { AttemptReason } from './events.js';
 import { type CloseFields, type Connection, type LineConfig, LineSocket } from './line-socket.js';
 import type { ProtocolsProvider, Provider, ReconnectOptions, UrlProvider } from './options.js';
@@ -181,12 +182,7 @@ export abstract class AttemptLoop<TMessage> extends LineSocket<TMessage> {
       });
       if (next.hookError) this.emit('error', next.hookError);
       if ('stop' in next) {
-        this.#transition({ phase: 'closed', code: info.code, reason: info.reason, error: next.stop });
-        for (const plugin of this.plugins) plugin.closed?.(this.line);
-        this.#reportClose(info, socketClose);
-        if (next.stop.code === 'ERR_RETRIES_EXHAUSTED') this.emit('exhausted', next.stop);
-        this.emit('error', next.stop);
-        this.emit('close', { ...info, willReconnect: false });
+        this.#closeForGood(info, socketClose, next.stop);
         return;
       }
       delay = next.delay;
@@ -226,10 +222,7 @@ export abstract class AttemptLoop<TMessage> extends LineSocket<TMessage> {
       const waiting = { phase: 'waiting', attempt: state.attempt, delay: Infinity } as const;
       this.#transition(waiting);
       this.#announce(waiting);
-    } else {
-      const attempt = this.#counters.failures + 1;
-      this.socketEnded({ phase: 'connect', code: 1006, reason: '', wasClean: false, attempt }, undefined, -1);
-    }
+    } else this.endAttempt(this.#counters.failures + 1);
   }
 
   /** The socket's own events first, then the line's error for a failed attempt. */
@@ -263,11 +256,20 @@ export abstract class AttemptLoop<TMessage> extends LineSocket<TMessage> {
   /** The end of `close()`: one close event, with the code the socket reported (or 1006 when there was none). */
   #finishClose(close: CloseFields, wasOpen: boolean): void {
     if (this.#state.phase !== 'closing') return;
-    this.#transition({ phase: 'closed', code: close.code, reason: close.reason });
-    for (const plugin of this.plugins) plugin.closed?.(this.line);
     const info: CloseInfo = { phase: wasOpen ? 'open' : 'connect', ...close, attempt: 0 };
     this.#lastClose = info;
-    if (this.hears('close')) this.dispatchSocketEnd(new LifelineCloseEvent(close));
+    this.#closeForGood(info, close);
+  }
+
+  /** Closed for good: by `close()`, or by the policy's `stop` (a fatal close, exhausted retries). */
+  #closeForGood(info: CloseInfo, socketClose: CloseFields | undefined, stop?: LifelineError): void {
+    this.#transition({ phase: 'closed', code: info.code, reason: info.reason, ...(stop && { error: stop }) });
+    for (const plugin of this.plugins) plugin.closed?.(this.line);
+    this.#reportClose(info, socketClose);
+    if (stop) {
+      if (stop.code === 'ERR_RETRIES_EXHAUSTED') this.emit('exhausted', stop);
+      this.emit('error', stop);
+    }
     this.emit('close', { ...info, willReconnect: false });
   }
 

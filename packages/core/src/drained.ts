@@ -2,7 +2,7 @@ import { closedError } from './errors.js';
 import { kernel } from './kernel.js';
 import type { Lifeline } from './lifeline.js';
 import { checkDuration } from './options.js';
-import type { Outbox } from './outbox.js';
+import { isDrained, type Outbox } from './outbox.js';
 
 interface Waiter {
   /** Resolve once nothing is queued and the socket holds no more than this many bytes. */
@@ -36,7 +36,7 @@ export function drained(line: Lifeline<unknown, unknown>, limit?: number): Promi
   checkDuration('limit', max, { allowInfinity: true });
   const { state } = line;
   if (state.phase === 'closing' || state.phase === 'closed') return Promise.reject(closedError(state));
-  if (outbox.isDrained(max)) return Promise.resolve();
+  if (isDrained(outbox, max)) return Promise.resolve();
   return new Promise((resolve, reject) => {
     let waiters = waitersOf.get(line);
     if (waiters === undefined) {
@@ -79,7 +79,7 @@ function attach(line: Lifeline<unknown, unknown>, waiters: Waiters): () => void 
       if (phase === 'closing' || phase === 'closed') rejectAll();
       else
         settle(
-          (waiter) => outbox.isDrained(waiter.limit),
+          (waiter) => isDrained(outbox, waiter.limit),
           (waiter) => waiter.resolve(),
         );
     },

@@ -2,7 +2,7 @@ import { kernel } from './kernel.js';
 import type { Lifeline } from './lifeline.js';
 import { checkDuration } from './options.js';
 import type { QueuedMessage } from './outbound-queue.js';
-import type { Outbox, SendData } from './outbox.js';
+import { type Outbox, removeQueued, type SendData } from './outbox.js';
 import type { Timers } from './ports.js';
 
 /** The queued messages of one line that have a ttl, with the one timer that expires them. */
@@ -96,7 +96,7 @@ function expire(expiry: Expiry): void {
   if (expiry.deadlines.size === 0) clear(expiry);
   else schedule(expiry, next);
   // last: its drop listeners and flush hooks may send again, or empty the queue
-  if (expired.size > 0) expiry.outbox.remove((message) => expired.has(message), 'expired');
+  if (expired.size > 0) removeQueued(expiry.outbox, (message) => expired.has(message), 'expired');
 }
 
 /** One timer per line, at the earliest deadline: moved only to an earlier one. */
@@ -131,7 +131,7 @@ function forgetGone(expiry: Expiry): void {
   const { deadlines } = expiry;
   const queued = new Map<QueuedMessage, number>();
   // picks nothing: it only looks
-  expiry.outbox.remove((message) => {
+  removeQueued(expiry.outbox, (message) => {
     const at = deadlines.get(message);
     if (at !== undefined) queued.set(message, at);
     return false;

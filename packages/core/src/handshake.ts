@@ -1,3 +1,4 @@
+import { LifelineError, messageOf } from './errors.js';
 import { kernel } from './kernel.js';
 import type { Lifeline } from './lifeline.js';
 import type { Outgoing, WebSocketLike } from './ports.js';
@@ -25,7 +26,14 @@ export function handshake(line: Lifeline<unknown, unknown>, hook: HandshakeHook)
   const outbox = kernel.outbox(line);
   return kernel.use(line, {
     // async: a hook that throws at once fails the attempt like one that rejects
-    opening: async (socket, attempt) =>
-      hook({ send: (data) => outbox.writeNow(socket, data), socket, attempt }),
+    opening: async (socket, attempt) => {
+      try {
+        await hook({ send: (data) => outbox.writeNow(socket, data), socket, attempt });
+      } catch (cause) {
+        throw new LifelineError('ERR_HANDSHAKE_FAILED', `the handshake hook failed: ${messageOf(cause)}`, {
+          cause,
+        });
+      }
+    },
   });
 }

@@ -3,6 +3,7 @@ import { LifelineError } from './errors.js';
 import { kernel, type Plugin } from './kernel.js';
 import type { Lifeline } from './lifeline.js';
 import { checkDuration } from './options.js';
+import { isReadingPaused } from './pause-reading.js';
 import type { Outgoing, Timers, WebSocketLike } from './ports.js';
 
 /**
@@ -138,7 +139,8 @@ class Watch implements Plugin {
   ) {}
 
   open(socket: WebSocketLike): void {
-    if (watchOfLine.get(this.line) === this) start(this, socket); // else replaced by a later heartbeat()
+    // else replaced by a later heartbeat(); while reading is paused it rests until `paused(false)`
+    if (watchOfLine.get(this.line) === this && !isReadingPaused(this.line)) start(this, socket);
   }
 
   frame(data: unknown): boolean {
@@ -235,13 +237,13 @@ export function heartbeat(line: Lifeline<unknown, unknown>, options: HeartbeatOp
  * Checks the link now: pings and drops the socket if nothing at all arrives within `timeout` ms (default:
  * the heartbeat's `timeout`). For moments that make a dead link likely, such as the browser's `online`
  * event (`@lifeline/browser` probes then by itself). Does nothing without a heartbeat in `'frame'` or
- * `'message'` mode, or while the line is not open. It runs the line's `probe` hooks (`kernel.probe`), so
+ * `'message'` mode, or while the line is not open. It runs the line's `probe` hooks (`kernel.notify`), so
  * it carries none of the heartbeat's code into a bundle.
  * @throws RangeError for a `timeout` that is not a number > 0
  */
 export function probe(line: Lifeline<unknown, unknown>, timeout?: number): void {
   if (timeout !== undefined) checkPositive('timeout', timeout);
-  kernel.probe(line, timeout);
+  kernel.notify(line, 'probe', timeout);
 }
 
 const noop = (): void => {};

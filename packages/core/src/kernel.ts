@@ -22,7 +22,10 @@ type Line = Lifeline<unknown, unknown>;
 export interface Plugin {
   /** An attempt starts: the line leaves `idle`, `waiting` or `closed` (its providers run next). */
   connecting?(attempt: number, line: Line): void;
-  /** A socket opened; a returned promise holds Lifeline's open until it settles, and fails the attempt if it rejects (the handshake). */
+  /**
+   * A socket opened; a returned promise holds Lifeline's open until it settles (the handshake). If it
+   * rejects, the attempt fails with its reason, a `LifelineError` that says what failed.
+   */
   opening?(socket: WebSocketLike, attempt: number, line: Line): void | Promise<void>;
   /** Lifeline is open on `socket`; runs before the queue flushes into it (sticky replay, heartbeat start). */
   open?(socket: WebSocketLike, line: Line): void;
@@ -34,7 +37,7 @@ export interface Plugin {
   sending?(line: Line): void;
   /** A frame of `bytes` bytes was handed to the socket. */
   wrote?(bytes: number, line: Line): void;
-  /** The queue flushed what it could, or the socket drained: the moment to check `Outbox.isDrained`. */
+  /** The queue flushed what it could, or the socket drained: the moment to check `isDrained(outbox)`. */
   flushed?(line: Line): void;
   /** The socket was let go; `wasOpen` says whether Lifeline had been open on it. */
   detached?(wasOpen: boolean, line: Line): void;
@@ -63,16 +66,21 @@ export interface Kernel {
    * `reason` when given) and no attempt is made; releasing tries at once. Not a failure: nothing is counted.
    */
   hold(line: Lifeline<unknown, unknown>, isHeld: boolean, code?: number, reason?: string): void;
-  /** Pauses or resumes reading for a slow consumer, where the platform can; counted, so holds nest. */
-  read(line: Lifeline<unknown, unknown>, delta: 1 | -1): void;
   /** The socket Lifeline is open on, or null. */
   socket(line: Lifeline<unknown, unknown>): WebSocketLike | null;
   /** The line's clock and timers (the `timers` option, or the global ones). */
   timers(line: Lifeline<unknown, unknown>): Timers;
   /** The line's socket constructor, for what only some sockets can do (ping frames). */
   WebSocket(line: Lifeline<unknown, unknown>): WebSocketConstructor;
-  /** Runs the plugins' `probe` hooks: the page lifecycle asks this of whatever watches the link. */
-  probe(line: Lifeline<unknown, unknown>, timeout?: number): void;
+  /**
+   * Runs the plugins' `hook` hooks with `value`: `probe` (the page lifecycle asks whatever watches the
+   * link to check it), `paused` (reading was paused for a slow consumer, pause-reading.ts).
+   */
+  notify<K extends 'probe' | 'paused'>(
+    line: Lifeline<unknown, unknown>,
+    hook: K,
+    value: Parameters<NonNullable<Plugin[K]>>[0],
+  ): void;
 }
 
 /** Filled in by the Lifeline class's static block: only the class body can reach its private state. */

@@ -104,7 +104,7 @@ export class Lifeline<TMessage = unknown, TSend = unknown> extends AttemptLoop<T
     // text goes as it is: the common case reads no options
     const frame = typeof data === 'string' ? data : this.encode(data);
     if (this.hookBits & SENDING) for (const plugin of this.plugins) plugin.sending?.(this);
-    return this.outbound.send(data, frame, this.isClosed);
+    return this.outbound.push(data, frame, true, this.isClosed) !== false;
   }
 
   static {
@@ -114,12 +114,12 @@ export class Lifeline<TMessage = unknown, TSend = unknown> extends AttemptLoop<T
       outbox: (line) => line.outbound,
       abandon: (line, error) => line.abandon(error),
       hold: (line, isHeld, code, reason) => line.hold(isHeld, code, reason),
-      read: (line, delta) => line.read(delta),
       socket: (line) => (line.connection?.isLive ? line.connection.socket : null),
       timers: (line) => line.config.timers,
       WebSocket: (line) => line.config.WebSocket,
-      probe: (line, timeout) => {
-        for (const plugin of line.plugins) plugin.probe?.(timeout, line);
+      notify: (line, hook, value) => {
+        for (const plugin of line.plugins)
+          (plugin[hook] as ((value: unknown, line: Lifeline) => void) | undefined)?.(value, line);
       },
     } satisfies Kernel);
   }

@@ -97,8 +97,6 @@ export abstract class LineSocket<TMessage> extends LineEvents<TMessage> {
   #protocol = '';
   #extensions = '';
   #binaryType: string = defaults.binaryType;
-  // consumers that are too far behind: while any is, the socket is paused (Kernel.read)
-  #reads = 0;
 
   constructor(config: LineConfig) {
     super();
@@ -255,8 +253,6 @@ export abstract class LineSocket<TMessage> extends LineEvents<TMessage> {
     this.#extensions = socket.extensions;
     for (const plugin of this.#plugins) plugin.open?.(socket, this.line);
     this.outbound.attach(socket);
-    // paused only now: a handshake may need to read the server's reply
-    if (this.#reads > 0) this.#pauseReading(socket, true);
   }
 
   /**
@@ -277,15 +273,8 @@ export abstract class LineSocket<TMessage> extends LineEvents<TMessage> {
     else if (socket.terminate) socket.terminate();
     else socket.close();
     // the detached socket's own close event is ignored; this one (1006, or the code sent) is what is seen
-    const info: CloseInfo = {
-      phase: connection.isOpen ? 'open' : 'connect',
-      code: code ?? 1006,
-      reason,
-      wasClean: false,
-      attempt: connection.isOpen ? 0 : connection.attempt,
-      ...(error && { error }),
-    };
-    this.socketEnded(info, info, uptime);
+    const close = { code: code ?? 1006, reason, wasClean: false };
+    this.socketEnded(endOf(connection, close, error), close, uptime);
   }
 
   /** Starts the closing handshake of the current socket; its close event ends what follows. */
@@ -297,33 +286,21 @@ export abstract class LineSocket<TMessage> extends LineEvents<TMessage> {
     closeSocket(connection.socket, code, reason);
   }
 
+  /** Ends an attempt that has no socket (held, or failed before one existed): a 1006 with no close event. */
+  protected endAttempt(attempt: number, error?: LifelineError): void {
+    this.socketEnded({ phase: 'connect', ...ABNORMAL, attempt, ...(error && { error }) }, undefined, -1);
+  }
+
   protected failBeforeSocket(
     attempt: number,
     code: LifelineErrorCode,
     message: string,
     cause: unknown,
   ): void {
-    const error = new LifelineError(code, `attempt ${attempt}: ${message}: ${messageOf(cause)}`, { cause });
-    this.socketEnded(
-      { phase: 'connect', code: 1006, reason: '', wasClean: false, attempt, error },
-      undefined,
-      -1,
+    this.endAttempt(
+      attempt,
+      new LifelineError(code, `attempt ${attempt}: ${message}: ${messageOf(cause)}`, { cause }),
     );
-  }
-
-  /** Pauses or resumes reading (Kernel.read): consumers that are too far behind hold it, counted. */
-  protected read(delta: 1 | -1): void {
-    this.#reads += delta;
-    const socket = this.#connection?.isLive ? this.#connection.socket : undefined;
-    if (socket && (this.#reads === 0 || (delta > 0 && this.#reads === 1)))
-      this.#pauseReading(socket, this.#reads > 0);
-  }
-
-  #pauseReading(socket: WebSocketLike, isPaused: boolean): void {
-    if (!socket.pause) return;
-    if (isPaused) socket.pause();
-    else socket.resume?.();
-    for (const plugin of this.#plugins) plugin.paused?.(isPaused, this.line);
   }
 
   #onOpen(connection: Connection): void {
@@ -346,10 +323,8 @@ export abstract class LineSocket<TMessage> extends LineEvents<TMessage> {
       () => {
         if (this.#connection === connection) this.socketOpened(connection);
       },
-      (cause: unknown) => {
-        if (this.#connection !== connection) return;
-        const message = `the handshake hook failed: ${messageOf(cause)}`;
-        this.abandon(new LifelineError('ERR_HANDSHAKE_FAILED', message, { cause }));
+      (error: LifelineError) => {
+        if (this.#connection === connection) this.abandon(error);
       },
     );
   }
@@ -381,25 +356,21 @@ export abstract class LineSocket<TMessage> extends LineEvents<TMessage> {
       connection.socket.readyState === CONNECTING &&
       this.#connection === connection
     ) {
-      this.#onClose(connection, { code: 1006, reason: '', wasClean: false });
+      this.#onClose(connection, ABNORMAL);
     }
   }
 
   #onClose(connection: Connection, event: SocketCloseEvent): void {
     const uptime = this.#detach(connection);
     const close = { code: event.code, reason: event.reason, wasClean: event.wasClean };
-    let info: CloseInfo = {
-      phase: connection.isOpen ? 'open' : 'connect',
-      ...close,
-      attempt: connection.isOpen ? 0 : connection.attempt,
-      ...(!connection.isOpen && {
-        error: new LifelineError(
+    const error = connection.isOpen
+      ? undefined
+      : new LifelineError(
           'ERR_CONNECT_FAILED',
           `attempt ${connection.attempt} to ${redact(this.#url)} failed (code ${close.code})`,
           { cause: connection.lastError },
-        ),
-      }),
-    };
+        );
+    let info = endOf(connection, close, error);
     for (const plugin of this.#plugins)
       if (plugin.describe) info = plugin.describe(connection.socket, info, this.line);
     this.socketEnded(info, close, uptime);
@@ -461,6 +432,20 @@ export abstract class LineSocket<TMessage> extends LineEvents<TMessage> {
 }
 
 function ignore(): void {}
+
+/** A failed attempt's close, or an abandoned socket's, as the standard reports a connection that failed. */
+const ABNORMAL: CloseFields = { code: 1006, reason: '', wasClean: false };
+
+/** How the socket of `connection` ended: a lost connection (attempt 0) or a failed attempt. */
+function endOf(connection: Connection, close: CloseFields, error: LifelineError | undefined): CloseInfo {
+  const { isOpen } = connection;
+  return {
+    phase: isOpen ? 'open' : 'connect',
+    ...close,
+    attempt: isOpen ? 0 : connection.attempt,
+    ...(error && { error }),
+  };
+}
 
 /** Starts the closing handshake; a socket paused for a slow consumer reads again, or it would never see the reply. */
 function closeSocket(socket: WebSocketLike, code: number | undefined, reason: string | undefined): void {

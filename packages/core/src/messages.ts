@@ -1,5 +1,5 @@
-import { kernel } from './kernel.js';
 import type { Lifeline } from './lifeline.js';
+import { pauseReading } from './pause-reading.js';
 import type { ConnectionState } from './state.js';
 
 type Result<TMessage> = IteratorResult<TMessage, undefined>;
@@ -44,7 +44,7 @@ export function messages<TMessage, TSend>(
   const setPausing = (on: boolean) => {
     if (on === isPausing) return;
     isPausing = on;
-    kernel.read(line, on ? 1 : -1);
+    pauseReading(line, on ? 1 : -1);
   };
   const stop = (last: Promise<Result<TMessage>>) => {
     line.off('message', onMessage);

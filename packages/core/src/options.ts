@@ -174,18 +174,19 @@ export function checkDuration(name: string, value: unknown, { allowInfinity = fa
   }
 }
 
-// the reconnect policy's numbers (all filled in from `defaults`); only `retries` may be Infinity
-const POLICY_NUMBERS = ['minDelay', 'maxDelay', 'factor', 'retries', 'minUptime', 'maxRetryAfter'] as const;
 // the options without a default that are numbers when given
 const OPTIONAL_NUMBERS = ['connectTimeout', 'highWaterMark', 'lowWaterMark'] as const;
 
 /** Checks the options the constructor reads, naming the option and the bad value. */
 export function checkOptions(policy: ReconnectOptions, options: AnyLifelineOptions): void {
-  for (const key of POLICY_NUMBERS) {
-    checkDuration(`reconnect.${key}`, policy[key], { allowInfinity: key === 'retries' });
-  }
-  if (!['full', 'equal', false].includes(policy.jitter)) {
-    badOption('reconnect.jitter', "'full', 'equal' or false", policy.jitter);
+  // the policy's keys are those of its defaults: every one is a number but `jitter`, and only `retries`
+  // may be Infinity
+  for (const key of Object.keys(defaults.reconnect) as Array<keyof ReconnectOptions>) {
+    if (key !== 'jitter')
+      checkDuration(`reconnect.${key}`, policy[key], { allowInfinity: key === 'retries' });
+    else if (!['full', 'equal', false].includes(policy.jitter)) {
+      badOption('reconnect.jitter', "'full', 'equal' or false", policy.jitter);
+    }
   }
   for (const key of OPTIONAL_NUMBERS) if (options[key] !== undefined) checkDuration(key, options[key]);
   if (options.utf8Length !== undefined && typeof options.utf8Length !== 'function') {

@@ -47,7 +47,8 @@ export type PushResult = 'queued' | 'dropped' | 'full';
  */
 export class OutboundQueue {
   readonly #options: QueueOptions;
-  readonly #onDrop: (message: QueuedMessage, reason: DropReason) => void;
+  /** Reports a message dropped from the queue; `takeOut` reports through it too. */
+  readonly onDrop: (message: QueuedMessage, reason: DropReason) => void;
   // an array with a moving head: shift() on a large array is O(n), a head index keeps flushing O(1)
   #items: QueuedMessage[] = [];
   #head = 0;
@@ -55,7 +56,7 @@ export class OutboundQueue {
 
   constructor(options: QueueOptions, onDrop: (message: QueuedMessage, reason: DropReason) => void) {
     this.#options = options;
-    this.#onDrop = onDrop;
+    this.onDrop = onDrop;
   }
 
   get length(): number {
@@ -74,10 +75,10 @@ export class OutboundQueue {
     if (!fits()) {
       if (overflow === 'reject') return 'full';
       if (overflow === 'drop-newest') {
-        this.#onDrop(message, 'overflow');
+        this.onDrop(message, 'overflow');
         return 'dropped';
       }
-      while (!fits()) this.#onDrop(this.#take(), 'overflow');
+      while (!fits()) this.onDrop(this.#take(), 'overflow');
     }
     this.#items.push(message);
     this.#bytes += message.bytes;
@@ -87,36 +88,6 @@ export class OutboundQueue {
   /** Removes and returns the next message. */
   shift(): QueuedMessage | undefined {
     return this.length === 0 ? undefined : this.#take();
-  }
-
-  /**
-   * Takes out the messages `pick` selects, keeping the others in order; each taken message is reported
-   * as dropped for `reason`, or taken out silently without one. A pass that picks nothing changes nothing.
-   * @returns how many were taken out
-   */
-  remove(pick: (message: QueuedMessage) => boolean, reason?: DropReason): number {
-    const items = this.#items;
-    let first = this.#head;
-    while (first < items.length && !pick(items[first] as QueuedMessage)) first++;
-    if (first === items.length) return 0;
-    const kept = items.slice(this.#head, first);
-    const taken: QueuedMessage[] = [items[first] as QueuedMessage];
-    let bytes = 0;
-    for (const message of kept) bytes += message.bytes;
-    for (let i = first + 1; i < items.length; i++) {
-      const message = items[i] as QueuedMessage;
-      if (pick(message)) taken.push(message);
-      else {
-        kept.push(message);
-        bytes += message.bytes;
-      }
-    }
-    this.#items = kept;
-    this.#head = 0;
-    this.#bytes = bytes;
-    // reported once the queue is consistent: a drop listener may send again
-    if (reason) for (const message of taken) this.#onDrop(message, reason);
-    return taken.length;
   }
 
   /** Empties the queue, handing the messages back in order without reporting drops. */
@@ -130,7 +101,7 @@ export class OutboundQueue {
 
   /** Empties the queue, reporting each message as dropped for `reason`. */
   dropAll(reason: DropReason): void {
-    for (const message of this.takeAll()) this.#onDrop(message, reason);
+    for (const message of this.takeAll()) this.onDrop(message, reason);
   }
 
   #take(): QueuedMessage {
@@ -148,4 +119,27 @@ export class OutboundQueue {
     }
     return message;
   }
+}
+
+/**
+ * Takes the messages `pick` selects out of `queue`, keeping the others in order; each taken message is
+ * reported as dropped for `reason`, or taken out silently without one. A pass that picks nothing changes
+ * nothing. Only capabilities take messages out (`removeQueued`), so this is a function a bundle carries
+ * only with them, not a method every line's bundle carries.
+ * @returns how many were taken out
+ */
+export function takeOut(
+  queue: OutboundQueue,
+  pick: (message: QueuedMessage) => boolean,
+  reason?: DropReason,
+): number {
+  const taken: QueuedMessage[] = [];
+  // the kept messages fit again as they are: they were in the queue together
+  for (const message of queue.takeAll()) {
+    if (pick(message)) taken.push(message);
+    else queue.push(message);
+  }
+  // reported once the queue is consistent: a drop listener may send again
+  if (reason) for (const message of taken) queue.onDrop(message, reason);
+  return taken.length;
 }

@@ -55,9 +55,10 @@ export class Outbound<TLine = unknown> implements Outbox {
   readonly #highWaterMark: number;
   readonly #maxBytes: number;
   readonly #utf8Length: (text: string) => number;
-  // made when the first message has to wait: a connection that only ever sends at once has none
-  #queue: OutboundQueue | null = null;
-  #socket: WebSocketLike | null = null;
+  /** The messages waiting, in order; made when the first has to wait (a connection that only ever sends at once has none). */
+  queue: OutboundQueue | null = null;
+  /** The socket written to, while the line is open on it. */
+  socket: WebSocketLike | null = null;
   // created on first use: an idle connection has none
   #onWritten: (() => void) | null = null;
   // while above 0, a microtask that resets it is pending
@@ -81,7 +82,7 @@ export class Outbound<TLine = unknown> implements Outbox {
 
   /** Bytes queued here, not yet handed to a socket. */
   get queuedBytes(): number {
-    return this.#queue?.bytes ?? 0;
+    return this.queue?.bytes ?? 0;
   }
 
   /**
@@ -95,43 +96,30 @@ export class Outbound<TLine = unknown> implements Outbox {
   }
 
   get queued(): number {
-    return this.#queue?.length ?? 0;
+    return this.queue?.length ?? 0;
   }
 
   get lowWaterMark(): number {
     return this.#settings.lowWaterMark;
   }
 
-  get isWritable(): boolean {
-    return this.queued === 0 && this.#writableAt() >= 0;
-  }
-
   /**
-   * Sends, queues or drops one encoded message: `send()`'s path.
-   * @returns true when sent or queued, false when dropped (and `onDrop` was called)
+   * Sends, queues or drops one encoded message: `send()`'s path, which passes `isClosed` so that the common
+   * case calls no hook.
    * @throws LifelineError `ERR_QUEUE_FULL` with the `'reject'` overflow policy
    */
-  send(value: unknown, frame: Outgoing, isClosed: boolean): boolean {
+  push(
+    value: unknown,
+    frame: Outgoing,
+    canQueue = true,
+    isClosed = this.#hooks.isClosed(this.#line),
+  ): QueuedMessage | null | false | undefined {
     // checked before the socket: a socket that is closing would swallow the message without a word
     if (isClosed) return this.#dropClosed(value, frame);
     const bytes = byteLength(frame, this.#utf8Length);
     // on every path, not only when queued, so whether a message fits never depends on timing
     if (bytes > this.#maxBytes) return this.drop(value, 'too-big');
     // the common case allocates nothing: nothing queued, room in the socket
-    if (this.queued === 0) {
-      const buffered = this.#writableAt();
-      if (buffered >= 0) {
-        this.#write(frame, bytes, buffered);
-        return true;
-      }
-    }
-    return this.#enqueue(value, frame, bytes) !== false;
-  }
-
-  push(value: unknown, frame: Outgoing, canQueue = true): QueuedMessage | null | false | undefined {
-    if (this.#hooks.isClosed(this.#line)) return this.#dropClosed(value, frame);
-    const bytes = byteLength(frame, this.#utf8Length);
-    if (bytes > this.#maxBytes) return this.drop(value, 'too-big');
     const buffered = this.queued === 0 ? this.#writableAt() : -1;
     if (buffered >= 0) {
       this.#write(frame, bytes, buffered);
@@ -151,24 +139,9 @@ export class Outbound<TLine = unknown> implements Outbox {
     socket.send(frame);
   }
 
-  remove(pick: (message: QueuedMessage) => boolean, reason?: DropReason): void {
-    // a pass that takes nothing out changes nothing, and runs no hooks: a capability may use one to look
-    if (this.#queue?.remove(pick, reason)) this.#flush();
-  }
-
-  take(): unknown[] {
-    const taken = (this.#queue?.takeAll() ?? []).map((message) => message.value);
-    this.#flush();
-    return taken;
-  }
-
   drop(value: unknown, reason: DropReason): false {
     this.#hooks.dropped(this.#line, value, reason);
     return false;
-  }
-
-  isDrained(limit: number): boolean {
-    return this.queued === 0 && (this.#socket?.bufferedAmount ?? 0) <= limit;
   }
 
   watch(delta: 1 | -1): void {
@@ -179,11 +152,11 @@ export class Outbound<TLine = unknown> implements Outbox {
 
   /** Starts writing to `socket` (just opened: flushes the queue into it), or stops writing (`null`: it closed). */
   attach(socket: WebSocketLike | null): void {
-    this.#socket = socket;
+    this.socket = socket;
     this.#stopPolling();
     this.#inFlight = 0;
     this.#onWritten = null;
-    this.#flush();
+    this.flush();
   }
 
   /**
@@ -191,8 +164,8 @@ export class Outbound<TLine = unknown> implements Outbox {
    * the `flushed` hooks that follow must see that a dropped message did not drain.
    */
   dropQueued(reason: DropReason): void {
-    this.#queue?.dropAll(reason);
-    this.#flush();
+    this.queue?.dropAll(reason);
+    this.flush();
   }
 
   #dropClosed(value: unknown, frame: Outgoing): false {
@@ -202,10 +175,10 @@ export class Outbound<TLine = unknown> implements Outbox {
 
   #enqueue(value: unknown, data: Outgoing, bytes: number): QueuedMessage | false {
     const message: QueuedMessage = { value, data, bytes };
-    this.#queue ??= new OutboundQueue(this.#settings.queue, (queued, reason) =>
+    this.queue ??= new OutboundQueue(this.#settings.queue, (queued, reason) =>
       this.#hooks.dropped(this.#line, queued.value, reason),
     );
-    const queue = this.#queue;
+    const queue = this.queue;
     const result = queue.push(message);
     if (result === 'full') {
       throw new LifelineError(
@@ -218,8 +191,8 @@ export class Outbound<TLine = unknown> implements Outbox {
   }
 
   /** Writes queued messages in order while the socket stays writable, then runs the `flushed` hooks. */
-  #flush(): void {
-    const queue = this.#queue;
+  flush(): void {
+    const queue = this.queue;
     if (queue !== null) {
       while (queue.length > 0) {
         const buffered = this.#writableAt();
@@ -237,7 +210,7 @@ export class Outbound<TLine = unknown> implements Outbox {
    * -1 when it cannot: one read of `bufferedAmount` serves both the gate and the write.
    */
   #writableAt(): number {
-    const socket = this.#socket;
+    const socket = this.socket;
     // a socket that is no longer OPEN (the server began closing) queues: the next connection sends it
     if (socket === null || socket.readyState !== 1) return -1;
     // the socket's own count, without writtenNow: bytes the kernel took are not congestion, and a gate
@@ -248,7 +221,7 @@ export class Outbound<TLine = unknown> implements Outbox {
 
   /** Writes to the attached socket, which holds `buffered` bytes now. */
   #write(data: Outgoing, bytes: number, buffered: number): void {
-    const socket = this.#socket as WebSocketLike;
+    const socket = this.socket as WebSocketLike;
     this.#countWritten(bytes);
     this.#hooks.wrote(this.#line, bytes);
     // the callback says when bytes left the process: the next chance to flush, with no polling. It costs
@@ -287,9 +260,9 @@ export class Outbound<TLine = unknown> implements Outbox {
   /** What a write to `socket` calls back: the next chance to flush, unless another socket took over since. */
   #writtenCallback(socket: WebSocketLike): () => void {
     return () => {
-      if (socket !== this.#socket) return;
+      if (socket !== this.socket) return;
       this.#inFlight--;
-      if (this.queued > 0 || this.#watchers > 0) this.#flush();
+      if (this.queued > 0 || this.#watchers > 0) this.flush();
     };
   }
 
@@ -298,7 +271,7 @@ export class Outbound<TLine = unknown> implements Outbox {
    * (always, where the platform has none): an idle connection has no timer.
    */
   #watchDrain(): void {
-    const socket = this.#socket;
+    const socket = this.socket;
     if (socket === null || this.#poll !== null || (socket.sendWithCallback && this.#inFlight > 0)) return;
     if (this.queued === 0 && this.#watchers === 0) {
       this.#pollDelay = 1;
@@ -307,7 +280,7 @@ export class Outbound<TLine = unknown> implements Outbox {
     this.#poll = this.#settings.timers.setTimeout(() => {
       this.#poll = null;
       this.#pollDelay = Math.min(this.#pollDelay * 2, POLL_MAX_MS);
-      this.#flush();
+      this.flush();
     }, this.#pollDelay);
   }
 

@@ -1,4 +1,4 @@
-import type { DropReason, QueuedMessage } from './outbound-queue.js';
+import { type DropReason, type OutboundQueue, type QueuedMessage, takeOut } from './outbound-queue.js';
 import type { Outgoing, WebSocketLike } from './ports.js';
 
 /** What `line.send()` takes: the line's `TSend` values, strings and binary data. */
@@ -18,28 +18,52 @@ export interface Outbox {
    * @throws LifelineError `ERR_QUEUE_FULL` with the `'reject'` overflow policy
    */
   push(value: unknown, frame: Outgoing, canQueue?: boolean): QueuedMessage | null | false | undefined;
-  /** Whether a message would be written at once: open, at or below the high-water mark, nothing queued. */
-  readonly isWritable: boolean;
   /** Messages queued. */
   readonly queued: number;
   /** The `lowWaterMark` option: what `drained()` waits for by default. */
   readonly lowWaterMark: number;
   /** Writes `frame` to `socket` now, ahead of the queue (the handshake hook's sends, the sticky replay). */
   writeNow(socket: WebSocketLike, frame: Outgoing): void;
-  /**
-   * Takes the queued messages `pick` selects out of the queue, in one pass; with `reason` each is reported
-   * as dropped. Then flushes, unless it took out none: a pass that picks nothing only looks.
-   */
-  remove(pick: (message: QueuedMessage) => boolean, reason?: DropReason): void;
-  /** Empties the queue into the caller's hands, in order, without `drop` events. */
-  take(): unknown[];
   /** Reports `value` as dropped for `reason` (a `drop` event); returns false, as `send()` does. */
   drop(value: unknown, reason: DropReason): false;
-  /** Nothing is queued and the socket holds no more than `limit` bytes. */
-  isDrained(limit: number): boolean;
   /**
    * Counted: while watched, writes ask for callbacks and `bufferedAmount` is polled, so the `flushed`
    * hooks run as the socket drains (`drained()` waits this way).
    */
   watch(delta: 1 | -1): void;
+  /** The queued messages, in order (`null` until one had to wait): for the functions below. */
+  readonly queue: OutboundQueue | null;
+  /** The socket written to, while the line is open on it. */
+  readonly socket: WebSocketLike | null;
+  /** Writes what is queued while the socket takes it, then runs the `flushed` hooks. */
+  flush(): void;
+}
+
+/*
+ * What only some capabilities do with the outbox are functions rather than methods, so a bundle without
+ * those capabilities does not carry them.
+ */
+
+/**
+ * Takes the queued messages `pick` selects out of the queue, in one pass; with `reason` each is reported
+ * as dropped. Then flushes, unless it took out none: a pass that picks nothing only looks.
+ */
+export function removeQueued(
+  outbox: Outbox,
+  pick: (message: QueuedMessage) => boolean,
+  reason?: DropReason,
+): void {
+  if (outbox.queue && takeOut(outbox.queue, pick, reason) > 0) outbox.flush();
+}
+
+/** Empties the queue into the caller's hands, in order, without `drop` events. */
+export function takeAllQueued(outbox: Outbox): unknown[] {
+  const taken = (outbox.queue?.takeAll() ?? []).map((message) => message.value);
+  outbox.flush();
+  return taken;
+}
+
+/** Nothing is queued and the socket holds no more than `limit` bytes. */
+export function isDrained(outbox: Outbox, limit: number): boolean {
+  return outbox.queued === 0 && (outbox.socket?.bufferedAmount ?? 0) <= limit;
 }

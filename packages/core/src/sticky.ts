@@ -1,7 +1,7 @@
 import { kernel } from './kernel.js';
 import type { Lifeline } from './lifeline.js';
 import type { QueuedMessage } from './outbound-queue.js';
-import type { SendData } from './outbox.js';
+import { removeQueued, type SendData } from './outbox.js';
 import type { Outgoing } from './ports.js';
 
 /** The sticky messages of one line: the newest frame of each key, in the order the keys were first used. */
@@ -72,7 +72,7 @@ function attach(line: Lifeline<unknown, unknown>, sticky: Sticky): () => void {
   const removeCopies = () => {
     if (!sticky.hasQueued) return;
     sticky.hasQueued = false;
-    outbox.remove((message) => {
+    removeQueued(outbox, (message) => {
       const key = keyOf.get(message);
       return key !== undefined && sticky.frames.has(key);
     });

@@ -1,5 +1,6 @@
 import { kernel } from './kernel.js';
 import type { Lifeline } from './lifeline.js';
+import { takeAllQueued } from './outbox.js';
 
 /**
  * The messages still queued on `line`, handed back in order (as given to `send()`) and removed from the
@@ -8,5 +9,5 @@ import type { Lifeline } from './lifeline.js';
  * @example const unsent = takeQueued(line); line.close(); save(unsent);
  */
 export function takeQueued(line: Lifeline<unknown, unknown>): unknown[] {
-  return kernel.outbox(line).take();
+  return takeAllQueued(kernel.outbox(line));
 }

@@ -4,6 +4,7 @@ import {
   OutboundQueue,
   type QueuedMessage,
   type QueueOptions,
+  takeOut,
 } from '../src/outbound-queue.js';
 
 const message = (value: string, bytes = value.length): QueuedMessage => ({ value, data: value, bytes });
@@ -107,7 +108,7 @@ describe('OutboundQueue', () => {
     push('sub v1', 'sub');
     push('unstuck', 'gone');
     push('sub v2', 'sub');
-    expect(q.remove((queued) => sticky.get(queued) === 'sub')).toBe(2);
+    expect(takeOut(q, (queued) => sticky.get(queued) === 'sub')).toBe(2);
     expect(q.takeAll().map((m) => m.value)).toEqual(['plain', 'unstuck']);
     expect(drops).toEqual([]);
   });
@@ -115,7 +116,7 @@ describe('OutboundQueue', () => {
   test('remove that picks nothing leaves the queue as it was', () => {
     const { q, drops } = queue();
     for (const value of ['a', 'b']) q.push(message(value));
-    expect(q.remove(() => false, 'expired')).toBe(0);
+    expect(takeOut(q, () => false, 'expired')).toBe(0);
     expect([q.length, q.bytes, drops.length]).toEqual([2, 2, 0]);
     expect(q.takeAll().map((m) => m.value)).toEqual(['a', 'b']);
   });
@@ -131,7 +132,7 @@ describe('OutboundQueue', () => {
     push('old', 100);
     push('keep');
     push('later', 300);
-    q.remove((queued) => (deadlines.get(queued) ?? 0) <= 200, 'expired');
+    takeOut(q, (queued) => (deadlines.get(queued) ?? 0) <= 200, 'expired');
     expect(drops).toEqual([['old', 'expired']]);
     expect(q.bytes).toBe(9);
     expect(q.takeAll().map((m) => m.value)).toEqual(['keep', 'later']);
@@ -141,7 +142,7 @@ describe('OutboundQueue', () => {
     const { q, drops } = queue();
     for (const value of ['a', 'bb', 'ccc', 'dddd']) q.push(message(value));
     q.shift();
-    q.remove((queued) => queued.value === 'ccc', 'expired');
+    takeOut(q, (queued) => queued.value === 'ccc', 'expired');
     expect(drops).toEqual([['ccc', 'expired']]);
     expect(q.bytes).toBe(6);
     expect([q.shift()?.value, q.shift()?.value, q.shift()]).toEqual(['bb', 'dddd', undefined]);
