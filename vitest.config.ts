@@ -30,6 +30,17 @@ export default defineConfig({
       },
       {
         extends: true,
+        // the `lifeline` command, built and spawned: through pipes, and in a pseudo-terminal
+        test: {
+          name: 'cli',
+          include: ['packages/cli/test/**/*.test.ts'],
+          globalSetup: ['packages/cli/test/setup/build.ts'],
+          // after the other projects: its node processes would load the CPU under their timing-sensitive tests
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
         test: {
           // expectTypeOf tests: checked by tsc, never run
           name: 'types',
