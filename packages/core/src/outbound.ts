@@ -1,3 +1,4 @@
+import { afterRun } from './after-run.js';
 import { byteLength } from './byte-length.js';
 import { LifelineError } from './errors.js';
 import { type DropReason, OutboundQueue, type QueuedMessage, type QueueOptions } from './outbound-queue.js';
@@ -245,14 +246,15 @@ export class Outbound<TLine = unknown> implements Outbox {
   /**
    * Counts bytes until the sender yields: one microtask per burst of sends, not per send, and no write
    * callback, which would cost Node a tick per write and break its batching (see #write). Anything the
-   * kernel has not taken by then the socket's own `bufferedAmount` still counts.
+   * kernel has not taken by then the socket's own `bufferedAmount` still counts. afterRun, not
+   * queueMicrotask: an echo's burst is a frame or a few, and Node makes an AsyncResource per queueMicrotask.
    */
   #countWritten(bytes: number): void {
     if (this.#writtenNow === 0 && bytes > 0) {
       this.#endTurn ??= () => {
         this.#writtenNow = 0;
       };
-      queueMicrotask(this.#endTurn);
+      afterRun(this.#endTurn);
     }
     this.#writtenNow += bytes;
   }

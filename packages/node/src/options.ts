@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type {
   AttemptContext,
   HeartbeatOptions,
@@ -79,7 +80,10 @@ const SOCKET_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
 /** ws's binary types beyond the standard's; one array for every Lifeline. */
 const EXTRA_BINARY_TYPES: readonly string[] = Object.freeze(['nodebuffer']);
 
-/** Node's native UTF-8 count: on every send, a scan in JavaScript costs more than ws's own send work. */
+/**
+ * Node's native UTF-8 count: on every send, a scan in JavaScript costs more than ws's own send work.
+ * Buffer is imported: the global one is a getter, called on every send.
+ */
 const utf8Length = (text: string): number => Buffer.byteLength(text); // UTF-8 when no encoding is named, by its fastest path
 
 /**
