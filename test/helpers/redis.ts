@@ -68,7 +68,11 @@ function launch(port: number, dir: string): Promise<ChildProcess> {
     }, READY_TIMEOUT_MS);
     child.once('error', (error) => {
       clearTimeout(timer);
-      reject(new Error(`could not start redis-server (is it installed? bash .ci/run installs it): ${error.message}`));
+      reject(
+        new Error(
+          `could not start redis-server (is it installed? bash .ci/run installs it): ${error.message}`,
+        ),
+      );
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
