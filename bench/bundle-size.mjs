@@ -73,6 +73,7 @@ export const CAPABILITIES = [
   { module: 'handshake.ts', names: ['handshake'], use: `handshake(line, () => {});` },
   { module: 'suspend.ts', names: ['suspend'], use: `suspend(line);` },
   { module: 'heartbeat.ts', names: ['heartbeat'], use: `heartbeat(line, {});` },
+  { module: 'session.ts', names: ['session'], use: `session(line);` },
 ];
 
 /** Packages only a capability may bring in (request-retry.ts's p-retry). */

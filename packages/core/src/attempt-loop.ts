@@ -127,8 +127,9 @@ export abstract class AttemptLoop<TMessage> extends LineSocket<TMessage> {
     Promise.all([resolve(url, context), resolve(protocols, context), resolve(options.socketOptions, context)])
       .then(([href, list, socketOptions]) => {
         const parsed = parseWebSocketUrl(href, options.baseURL);
-        const checked = checkProtocols(list ?? undefined);
+        let checked = checkProtocols(list ?? undefined);
         if (this.#state !== state) return;
+        for (const plugin of this.plugins) checked = plugin.protocols?.(checked, this.line) ?? checked;
         this.setUrl(parsed);
         this.dial(attempt, parsed.href, checked, socketOptions);
       })

@@ -31,7 +31,8 @@ const NO_CLAIMERS: readonly Claimer[] = Object.freeze([]);
 /**
  * The inbound path after the standard `message` event: frame → codec → claim (pending requests) →
  * schema → deliver, or `invalid`. Arrival order is kept: while an async validation is pending, later
- * frames wait behind it, even those whose own validation would be instant.
+ * frames wait behind it, even those whose own validation would be instant. A frame's `done` runs once
+ * its path ended (delivered, claimed or `invalid`), at once or later.
  */
 export class Inbound<TLine = unknown> {
   /** The plugins that claim decoded frames (pending requests), tried in order; replaced, never changed in place. */
@@ -40,7 +41,8 @@ export class Inbound<TLine = unknown> {
   readonly #schema: StandardSchemaV1 | undefined;
   readonly #hooks: InboundHooks<TLine>;
   readonly #line: TLine;
-  // frames that arrived while an async validation was pending, in order; #head is the next to process
+  // frames that arrived while an async validation was pending, in order, each followed by its `done`;
+  // #head is the next to process
   #backlog: unknown[] = [];
   #head = 0;
   #isWaiting = false;
@@ -57,12 +59,12 @@ export class Inbound<TLine = unknown> {
     return this.claimers.length > 0 || this.#isWaiting || this.#head < this.#backlog.length;
   }
 
-  push(data: unknown): void {
-    if (this.#isWaiting || this.#head < this.#backlog.length) this.#backlog.push(data);
-    else this.#process(data);
+  push(data: unknown, done?: () => void): void {
+    if (this.#isWaiting || this.#head < this.#backlog.length) this.#backlog.push(data, done);
+    else this.#process(data, done);
   }
 
-  #process(data: unknown): void {
+  #process(data: unknown, done: (() => void) | undefined): void {
     const codec = this.#codec;
     let value = data;
     // binary frames bypass a text-only codec, as they are
@@ -70,7 +72,7 @@ export class Inbound<TLine = unknown> {
       try {
         value = codec.decode(data as string | BinaryData);
       } catch (error) {
-        this.#settle(data, failure(error), undefined);
+        this.#settle(data, failure(error), undefined, done);
         return;
       }
     }
@@ -82,18 +84,18 @@ export class Inbound<TLine = unknown> {
     const schema = claim ? claim.schema : this.#schema;
     const result = schema ? validate(schema, value) : { value };
     if (!isPromise(result)) {
-      this.#settle(data, result, claim);
+      this.#settle(data, result, claim, done);
       return;
     }
     this.#isWaiting = true;
     result.then(undefined, failure).then((settled) => {
       this.#isWaiting = false;
-      this.#settle(data, settled, claim);
+      this.#settle(data, settled, claim, done);
       this.#resume();
     });
   }
 
-  #settle(data: unknown, result: Result, claim: Claim | undefined): void {
+  #settle(data: unknown, result: Result, claim: Claim | undefined, done: (() => void) | undefined): void {
     if (result.issues) {
       this.#hooks.invalid(this.#line, data, result.issues);
       claim?.reject(result.issues);
@@ -102,13 +104,18 @@ export class Inbound<TLine = unknown> {
     } else {
       this.#hooks.deliver(this.#line, result.value);
     }
+    done?.();
   }
 
   #resume(): void {
     while (!this.#isWaiting && this.#head < this.#backlog.length) {
-      const data = this.#backlog[this.#head];
-      this.#backlog[this.#head++] = undefined;
-      this.#process(data);
+      const backlog = this.#backlog;
+      const head = this.#head;
+      const data = backlog[head];
+      const done = backlog[head + 1] as (() => void) | undefined;
+      backlog[head] = backlog[head + 1] = undefined;
+      this.#head = head + 2;
+      this.#process(data, done);
     }
     if (this.#head === this.#backlog.length) {
       this.#backlog = [];

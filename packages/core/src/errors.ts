@@ -36,7 +36,13 @@ export type LifelineErrorCode =
   /** The outbound queue is full and its overflow policy is `'reject'`; the message was not taken. */
   | 'ERR_QUEUE_FULL'
   /** No WebSocket constructor was given and the platform package did not supply one. */
-  | 'ERR_NO_WEBSOCKET';
+  | 'ERR_NO_WEBSOCKET'
+  /** A session's server did not select the `lifeline.session.v1` subprotocol; Lifeline is closed. */
+  | 'ERR_SESSION_UNSUPPORTED'
+  /** The session could not be resumed (a `reset` event says why): what was not yet acknowledged is dropped. */
+  | 'ERR_SESSION_RESET'
+  /** The server broke the session protocol (a gap, a malformed frame, no welcome): the client resumes. */
+  | 'ERR_SESSION_PROTOCOL';
 
 /** A runtime failure with a stable `code`; the underlying error, if any, is its `cause`. */
 export class LifelineError extends Error {

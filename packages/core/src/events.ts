@@ -37,4 +37,51 @@ export interface LifelineEvents<TMessage> {
    * transient network error. The last one is kept in `stats.lastError`.
    */
   error: [error: LifelineError];
+  /** A session (`session(line)`) resumed after a reconnect: nothing was lost either way. */
+  resumed: [info: SessionInfo];
+  /**
+   * A session could not be resumed and a new one started: every unacknowledged send was dropped (a `drop`
+   * event each, reason `'reset'`), and the application resyncs from its source of truth.
+   */
+  reset: [info: SessionInfo & { readonly reason: SessionResetReason; readonly dropped: number }];
+  /** The session's `handler` rejected a message `attempts` times; the message is acknowledged all the same. */
+  deadletter: [
+    info: {
+      readonly message: unknown;
+      readonly seq: number;
+      readonly attempts: number;
+      readonly error: unknown;
+    },
+  ];
+}
+
+/**
+ * Why a session was not resumed: its ttl ran out, its buffer overflowed while disconnected, the server's
+ * store lost it, another principal resumed it, the server evicted it under its memory cap, or the server
+ * does not speak the session protocol (`fallback: 'plain'`).
+ */
+export type SessionResetReason =
+  | 'expired'
+  | 'overflow'
+  | 'store-lost'
+  | 'auth-changed'
+  | 'evicted'
+  | 'protocol';
+
+/**
+ * Where a session stands. Sequence numbers count per direction from 1; 0 means none yet.
+ */
+export interface SessionInfo {
+  /** The session id, masked (its first 4 characters and `…`): ids are secrets and never shown whole. */
+  readonly id: string;
+  /** Increases on every attach on the server (fencing). */
+  readonly epoch: number;
+  /** The last client→server sequence number written. */
+  readonly sent: number;
+  /** The last client→server sequence number the server completed (acknowledged). */
+  readonly acked: number;
+  /** The last server→client sequence number received. */
+  readonly received: number;
+  /** The last server→client sequence number completed here (what the next hello acknowledges). */
+  readonly completed: number;
 }

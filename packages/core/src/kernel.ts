@@ -1,9 +1,11 @@
 import type { CloseInfo, Decision } from './classify.js';
 import type { Claim } from './decode.js';
 import type { LifelineError } from './errors.js';
+import type { LifelineEvents } from './events.js';
 import type { Lifeline } from './lifeline.js';
 import type { Outbox } from './outbound.js';
-import type { Timers, WebSocketConstructor, WebSocketLike } from './ports.js';
+import type { QueuedMessage } from './outbound-queue.js';
+import type { Outgoing, Timers, WebSocketConstructor, WebSocketLike } from './ports.js';
 
 /*
  * The seam between the kernel (the Lifeline class) and its capabilities. A capability is a function that
@@ -22,6 +24,8 @@ type Line = Lifeline<unknown, unknown>;
 export interface Plugin {
   /** An attempt starts: the line leaves `idle`, `waiting` or `closed` (its providers run next). */
   connecting?(attempt: number, line: Line): void;
+  /** The subprotocols this attempt offers, checked: returns the list to dial with (a session puts its own first). */
+  protocols?(offered: string[], line: Line): string[];
   /**
    * A socket opened; a returned promise holds Lifeline's open until it settles (the handshake). If it
    * rejects, the attempt fails with its reason, a `LifelineError` that says what failed.
@@ -29,7 +33,10 @@ export interface Plugin {
   opening?(socket: WebSocketLike, attempt: number, line: Line): void | Promise<void>;
   /** Lifeline is open on `socket`; runs before the queue flushes into it (sticky replay, heartbeat start). */
   open?(socket: WebSocketLike, line: Line): void;
-  /** An inbound frame of `size` bytes (UTF-8 for text), before any event; `true` swallows it (a heartbeat reply). */
+  /**
+   * An inbound frame of `size` bytes (UTF-8 for text), before any event; `true` swallows it (a heartbeat
+   * reply). Every plugin's hook sees every frame, also one an earlier hook swallowed (a frame is life).
+   */
   frame?(data: unknown, size: number, line: Line): boolean | undefined;
   /** A decoded value, before the schema and `message`; a claim takes it (a request's response). */
   claim?(value: unknown): Claim | undefined;
@@ -37,6 +44,19 @@ export interface Plugin {
   sending?(line: Line): void;
   /** A frame of `bytes` bytes was handed to the socket. */
   wrote?(bytes: number, line: Line): void;
+  /**
+   * The queue path (`send()`, `Outbox.push`, a flush) is about to write `frame` of `bytes` bytes: returns
+   * what goes on the wire instead (a session numbers it here and keeps it for replay). `queued` is the
+   * queue's message when it waited there. Only the first plugin with this hook wraps; `Outbox.writeNow`
+   * never does.
+   */
+  write?(
+    frame: Outgoing,
+    bytes: number,
+    value: unknown,
+    queued: QueuedMessage | undefined,
+    line: Line,
+  ): Outgoing;
   /** The queue flushed what it could, or the socket drained: the moment to check `isDrained(outbox)`. */
   flushed?(line: Line): void;
   /** The socket was let go; `wasOpen` says whether Lifeline had been open on it. */
@@ -59,13 +79,28 @@ export interface Kernel {
   use(line: Lifeline<unknown, unknown>, plugin: Plugin): () => void;
   /** The outbound queue and its gate. */
   outbox(line: Lifeline<unknown, unknown>): Outbox;
-  /** Drops the current socket now (a dead link) and reconnects as the policy says. */
-  abandon(line: Lifeline<unknown, unknown>, error: LifelineError): void;
+  /**
+   * Drops the current socket now (a dead link) and reconnects as the policy says; with `code`, the
+   * server is told why in a close frame (not waited for).
+   */
+  abandon(line: Lifeline<unknown, unknown>, error: LifelineError, code?: number): void;
+  /**
+   * Runs the message path for `data` as if it were a frame: the standard `message` event, then decode,
+   * schema and the typed `message` (a session hands over the payloads its `frame` hook unwrapped). `done`
+   * runs once that path ended (delivered, claimed or `invalid`): at once, or after an async schema.
+   */
+  receive(line: Lifeline<unknown, unknown>, data: unknown, done?: () => void): void;
   /**
    * Holds (`true`) or releases the attempts: while held, the socket is dropped (closed with `code` and
    * `reason` when given) and no attempt is made; releasing tries at once. Not a failure: nothing is counted.
    */
   hold(line: Lifeline<unknown, unknown>, isHeld: boolean, code?: number, reason?: string): void;
+  /** Emits a typed event on the line (a session's `resumed`, `reset`, `deadletter`, `invalid`). */
+  emit<K extends keyof LifelineEvents<unknown>>(
+    line: Lifeline<unknown, unknown>,
+    event: K,
+    ...args: LifelineEvents<unknown>[K]
+  ): void;
   /** The socket Lifeline is open on, or null. */
   socket(line: Lifeline<unknown, unknown>): WebSocketLike | null;
   /** The line's clock and timers (the `timers` option, or the global ones). */

@@ -112,7 +112,9 @@ export class Lifeline<TMessage = unknown, TSend = unknown> extends AttemptLoop<T
     Object.assign(kernel, {
       use: (line, plugin) => line.use(plugin),
       outbox: (line) => line.outbound,
-      abandon: (line, error) => line.abandon(error),
+      abandon: (line, error, code) => line.abandon(error, code),
+      receive: (line, data, done) => line.receive(data, done),
+      emit: (line, event, ...args) => line.emit(event, ...args),
       hold: (line, isHeld, code, reason) => line.hold(isHeld, code, reason),
       socket: (line) => (line.connection?.isLive ? line.connection.socket : null),
       timers: (line) => line.config.timers,

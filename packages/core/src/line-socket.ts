@@ -195,6 +195,7 @@ export abstract class LineSocket<TMessage> extends LineEvents<TMessage> {
       if (plugin.frame) bits |= FRAME;
     }
     this.hookBits = bits;
+    this.outbound.wrapper = plugins.find((each) => each.write);
   }
 
   /** The loop's word on an attempt that opened: the line is open on it now, or the open was abandoned. */
@@ -336,13 +337,26 @@ export abstract class LineSocket<TMessage> extends LineEvents<TMessage> {
     if (this.hookBits & FRAME) {
       // a frame is text or binary data; anything else a platform hands over counts as 0, not NaN
       const bytes = size ?? (byteLength(data as Outgoing, this.config.utf8Length) || 0);
-      for (const plugin of this.#plugins) if (plugin.frame?.(data, bytes, this.line)) return;
+      let isSwallowed = false;
+      // every hook sees every frame: a heartbeat must hear the frames a session swallows
+      for (const plugin of this.#plugins) if (plugin.frame?.(data, bytes, this.line)) isSwallowed = true;
+      if (isSwallowed) return;
+    }
+    this.receive(data);
+  }
+
+  /** The message path of a frame no plugin swallowed, or of a payload a plugin unwrapped (Kernel.receive). */
+  protected receive(data: unknown, done?: () => void): void {
+    if (this.isClosed) {
+      done?.();
+      return;
     }
     if (this.hears('message'))
       this.dispatchEvent(new PlatformMessageEvent('message', { data, origin: this.#origin }));
     // decoding costs only where someone takes decoded values: raw drop-in use never parses
     const inbound = this.#inbound;
-    if (inbound.isActive || this.takesMessages) inbound.push(data);
+    if (inbound.isActive || this.takesMessages) inbound.push(data, done);
+    else done?.();
   }
 
   #onError(connection: Connection, event: { error?: unknown; message?: string }): void {

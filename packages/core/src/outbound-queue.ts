@@ -11,7 +11,9 @@ export type DropReason =
   /** The Lifeline was closed by the application before it could go out. */
   | 'closed'
   /** It alone is larger than `queue.maxBytes`. */
-  | 'too-big';
+  | 'too-big'
+  /** A session sent it and the server did not acknowledge it before the session was reset. */
+  | 'reset';
 
 export interface QueueOptions {
   /** @default 10000 */

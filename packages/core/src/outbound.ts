@@ -1,6 +1,7 @@
 import { afterRun } from './after-run.js';
 import { byteLength } from './byte-length.js';
 import { LifelineError } from './errors.js';
+import type { Plugin } from './kernel.js';
 import { type DropReason, OutboundQueue, type QueuedMessage, type QueueOptions } from './outbound-queue.js';
 import type { Outbox } from './outbox.js';
 import type { Outgoing, Timers, WebSocketLike } from './ports.js';
@@ -33,6 +34,14 @@ export interface OutboundHooks<TLine> {
   readonly flushed: (line: TLine) => void;
 }
 
+type WriteHook = (
+  frame: Outgoing,
+  bytes: number,
+  value: unknown,
+  queued: QueuedMessage | undefined,
+  line: unknown,
+) => Outgoing;
+
 // browsers say nothing when bytes leave; while something waits, bufferedAmount is polled, first soon
 // (small writes leave within a tick or two) and then backing off to this pace
 const POLL_MAX_MS = 10;
@@ -49,6 +58,8 @@ export class Outbound<TLine = unknown> implements Outbox {
    * in `bufferedAmount` for good, so that code watching it sees the data never left.
    */
   closedBytes = 0;
+  /** The plugin that wraps the queue path's frames (its `write` hook), set by the line as plugins come and go. */
+  wrapper: Plugin | undefined = undefined;
   readonly #settings: OutboundSettings;
   readonly #hooks: OutboundHooks<TLine>;
   readonly #line: TLine;
@@ -60,6 +71,8 @@ export class Outbound<TLine = unknown> implements Outbox {
   queue: OutboundQueue | null = null;
   /** The socket written to, while the line is open on it. */
   socket: WebSocketLike | null = null;
+  // Outbox.gate: while shut, the queue path writes nothing
+  #isGateShut = false;
   // created on first use: an idle connection has none
   #onWritten: (() => void) | null = null;
   // while above 0, a microtask that resets it is pending
@@ -123,7 +136,7 @@ export class Outbound<TLine = unknown> implements Outbox {
     // the common case allocates nothing: nothing queued, room in the socket
     const buffered = this.queued === 0 ? this.#writableAt() : -1;
     if (buffered >= 0) {
-      this.#write(frame, bytes, buffered);
+      this.#write(frame, bytes, buffered, value, undefined);
       return null;
     }
     return canQueue ? this.#enqueue(value, frame, bytes) : undefined;
@@ -143,6 +156,11 @@ export class Outbound<TLine = unknown> implements Outbox {
   drop(value: unknown, reason: DropReason): false {
     this.#hooks.dropped(this.#line, value, reason);
     return false;
+  }
+
+  gate(isOpen: boolean): void {
+    this.#isGateShut = !isOpen;
+    if (isOpen) this.flush();
   }
 
   watch(delta: 1 | -1): void {
@@ -199,7 +217,7 @@ export class Outbound<TLine = unknown> implements Outbox {
         const buffered = this.#writableAt();
         if (buffered < 0) break;
         const message = queue.shift() as QueuedMessage;
-        this.#write(message.data, message.bytes, buffered);
+        this.#write(message.data, message.bytes, buffered, message.value, message);
       }
     }
     this.#hooks.flushed(this.#line);
@@ -213,7 +231,7 @@ export class Outbound<TLine = unknown> implements Outbox {
   #writableAt(): number {
     const socket = this.socket;
     // a socket that is no longer OPEN (the server began closing) queues: the next connection sends it
-    if (socket === null || socket.readyState !== 1) return -1;
+    if (socket === null || this.#isGateShut || socket.readyState !== 1) return -1;
     // the socket's own count, without writtenNow: bytes the kernel took are not congestion, and a gate
     // closed by them would hold a burst back until the next write callback or poll
     const buffered = socket.bufferedAmount;
@@ -221,8 +239,17 @@ export class Outbound<TLine = unknown> implements Outbox {
   }
 
   /** Writes to the attached socket, which holds `buffered` bytes now. */
-  #write(data: Outgoing, bytes: number, buffered: number): void {
+  #write(
+    frame: Outgoing,
+    bytes: number,
+    buffered: number,
+    value: unknown,
+    queued: QueuedMessage | undefined,
+  ): void {
     const socket = this.socket as WebSocketLike;
+    const wrapper = this.wrapper;
+    // the line is the plugin's `Lifeline`: the same object, seen through the kernel's type
+    const data = wrapper ? (wrapper.write as WriteHook)(frame, bytes, value, queued, this.#line) : frame;
     this.#countWritten(bytes);
     this.#hooks.wrote(this.#line, bytes);
     // the callback says when bytes left the process: the next chance to flush, with no polling. It costs
@@ -275,7 +302,8 @@ export class Outbound<TLine = unknown> implements Outbox {
   #watchDrain(): void {
     const socket = this.socket;
     if (socket === null || this.#poll !== null || (socket.sendWithCallback && this.#inFlight > 0)) return;
-    if (this.queued === 0 && this.#watchers === 0) {
+    // behind a shut gate the queue waits for the gate, not for the socket
+    if ((this.queued === 0 || this.#isGateShut) && this.#watchers === 0) {
       this.#pollDelay = 1;
       return;
     }

@@ -27,6 +27,11 @@ export interface Outbox {
   /** Reports `value` as dropped for `reason` (a `drop` event); returns false, as `send()` does. */
   drop(value: unknown, reason: DropReason): false;
   /**
+   * Opens (`true`) or shuts (`false`) the gate the queue writes through: while shut, sends queue and
+   * flushes wait, as if the socket were full (a session's window); opening flushes. Open by default.
+   */
+  gate(isOpen: boolean): void;
+  /**
    * Counted: while watched, writes ask for callbacks and `bufferedAmount` is polled, so the `flushed`
    * hooks run as the socket drains (`drained()` waits this way).
    */
