@@ -12,6 +12,8 @@ export default defineConfig({
       '@lifeline/core': source('core'),
       '@lifeline/node': source('node'),
       '@lifeline/browser': source('browser'),
+      '@lifeline/server': source('server'),
+      '@lifeline/redis': source('redis'),
     },
   },
   test: {
@@ -19,14 +21,24 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'core', include: ['packages/core/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'node', include: ['packages/node/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'server', include: ['packages/server/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'redis', include: ['packages/redis/test/**/*.test.ts'] } },
       {
         extends: true,
         // the conformance suite runs here and in Chromium against the same loopback servers
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          exclude: ['test/sessions/**', 'test/cluster/**'],
           globalSetup: ['test/setup/ws-server.ts'],
         },
+      },
+      // acknowledged sessions against real servers through the fault proxy, the chaos runs among them
+      { extends: true, test: { name: 'sessions', include: ['test/sessions/**/*.test.ts'] } },
+      {
+        extends: true,
+        // server nodes as child processes on the built packages, and a real redis-server
+        test: { name: 'cluster', include: ['test/cluster/**/*.test.ts'], sequence: { groupOrder: 1 } },
       },
       {
         extends: true,

@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { afterAll, beforeAll } from 'vitest';
 import { closedPort } from './server.js';
 
 /** A `redis-server` of the test's own on 127.0.0.1, never the machine's service. */
@@ -85,4 +87,62 @@ function launch(port: number, dir: string): Promise<ChildProcess> {
       resolve(child);
     });
   });
+}
+
+/** A node-redis client as the tests use it: the commands they inspect and change Redis with. */
+export interface RedisClient {
+  flushAll(): Promise<unknown>;
+  lRange(key: string, start: number, stop: number): Promise<string[]>;
+  hGetAll(key: string): Promise<Record<string, string>>;
+  get(key: string): Promise<string | null>;
+  keys(pattern: string): Promise<string[]>;
+  sendCommand(args: string[]): Promise<unknown>;
+  close(): Promise<unknown>;
+}
+
+/**
+ * A node-redis client connected to `url`, for a test to look into (or flush) Redis; node-redis is a
+ * dependency of @lifeline/redis only, so it is resolved from there. The caller closes it.
+ */
+export async function connectRedisClient(url: string): Promise<RedisClient> {
+  const fromRedisPackage = createRequire(new URL('../../packages/redis/package.json', import.meta.url));
+  const { createClient } = fromRedisPackage('redis') as {
+    createClient(options: { url: string }): RedisClient & {
+      on(event: 'error', listener: () => void): void;
+      connect(): Promise<unknown>;
+    };
+  };
+  const client = createClient({ url });
+  client.on('error', () => {}); // a test that restarts Redis sees the reconnection, not a crash
+  await client.connect();
+  return client;
+}
+
+/**
+ * A redis-server and a client to look into it, shared by the tests of one file: started before them
+ * (`beforeAll`) and stopped after (`afterAll`). Read its fields inside tests, once they have started.
+ */
+export function redisForFile(): { readonly server: RedisServer; readonly client: RedisClient } {
+  let server: RedisServer | undefined;
+  let client: RedisClient | undefined;
+  beforeAll(async () => {
+    server = await startRedis();
+    client = await connectRedisClient(server.url);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await server?.stop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('redisForFile(): read it inside a test, after beforeAll');
+    return value;
+  };
+  return {
+    get server() {
+      return started(server);
+    },
+    get client() {
+      return started(client);
+    },
+  };
 }

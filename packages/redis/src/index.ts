@@ -1,0 +1,7 @@
+export type {
+  RedisConnectOptions,
+  RedisSessionStoreOptions,
+  RedisSessionStoreSettings,
+} from './redis-session-store.js';
+export { RedisSessionStore } from './redis-session-store.js';
+export type { RedisCommander } from './script-runner.js';
