@@ -1,8 +1,10 @@
 // pnpm demo: a Lifeline client rides through a server restart on an embedded loopback server.
 // It shows the reconnect schedule, messages queued while the server is down arriving once and in
-// order, then a typed message stream checked by a zod schema (one invalid frame reported and
-// skipped) and a request/response, and exits by itself.
-import { Lifeline, opened, requester, route, stats } from '@lifeline/node';
+// order; then the same outage with messages in flight, once on a plain line (they are lost) and once
+// in an acknowledged session (they arrive once); then a typed message stream checked by a zod schema
+// (one invalid frame reported and skipped) and a request/response, and exits by itself.
+import { Lifeline, opened, requester, route, session, stats } from '@lifeline/node';
+import { SESSION_PROTOCOL, SessionServer } from '@lifeline/server';
 import { WebSocketServer } from 'ws';
 import * as z from 'zod';
 
@@ -88,6 +90,51 @@ await new Promise((resolve) => {
   line.on('message', onMessage);
 });
 log(`queued messages arrived once, in order: ${echoes.join(', ')}`);
+
+// messages in flight: written to the socket, not yet read by the server, when the connection dies
+const cutServer = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+await new Promise((resolve) => cutServer.once('listening', resolve));
+const arrived = { plain: [], session: [] };
+let onArrival = () => {};
+const arrive = (mode, { n }) => {
+  arrived[mode].push(n);
+  onArrival();
+};
+const arrivals = (isDone) =>
+  new Promise((resolve) => {
+    onArrival = () => isDone() && resolve();
+    onArrival();
+  });
+// one server for both: plain connections are counted here, the session protocol's go to the SessionServer
+cutServer.on('connection', (socket) => {
+  if (socket.protocol !== SESSION_PROTOCOL)
+    socket.on('message', (data) => arrive('plain', JSON.parse(String(data))));
+});
+const sessions = new SessionServer({ wss: cutServer, handler: (message) => arrive('session', message) });
+
+for (const mode of ['plain', 'session']) {
+  const cutLine = new Lifeline(`ws://127.0.0.1:${cutServer.address().port}`, { reconnect: { minDelay: 50 } });
+  const cutSession = mode === 'session' ? session(cutLine) : undefined;
+  cutLine.on('resumed', ({ id }) => log(`session: resumed ${id} after the cut`));
+  await opened(cutLine);
+  for (let n = 1; n <= 5; n++) cutLine.send({ n });
+  await arrivals(() => arrived[mode].length === 5);
+  log(`${mode}: 1-5 arrived; writing 6-10, then cutting the server's socket`);
+  const reopened = new Promise((resolve) => cutLine.once('open', resolve));
+  for (let n = 6; n <= 10; n++) cutLine.send({ n });
+  // 6-10 were written in this same turn of the event loop, so the server cannot have read them yet:
+  // cutting its socket now discards them with the connection (an RST), as a dying link does
+  for (const socket of cutServer.clients) socket.terminate();
+  await reopened;
+  cutLine.send({ n: 11 });
+  await arrivals(() => arrived[mode].includes(11));
+  await cutSession?.acked(); // so that close() ends the session with nothing unacknowledged
+  cutLine.close();
+  const lost = 11 - new Set(arrived[mode]).size;
+  log(`${mode}: 11 sent, ${lost} lost in the cut; the server got ${arrived[mode].join(' ')}`);
+}
+await sessions.close();
+cutServer.close();
 
 // typed messages: the schema types and checks every message; a bad frame is reported and skipped
 const Market = z.discriminatedUnion('type', [

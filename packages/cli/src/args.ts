@@ -89,7 +89,7 @@ function program(): Command {
     .option('--max-delay <ms>', 'longest reconnect delay, ms (default 30000)', number('milliseconds >= 0'))
     .option('--json', 'pretty-print JSON messages')
     .option('--schema <module#export>', 'check messages against a Standard Schema; report invalid ones')
-    .option('--session', 'acknowledged session (needs @lifeline/server sessions)')
+    .option('--session', 'acknowledged session: each message once, in order (a @lifeline/server server)')
     .addOption(
       new Option(
         '--heartbeat <ms>',

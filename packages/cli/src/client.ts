@@ -10,6 +10,7 @@ import {
 } from '@lifeline/node';
 import { type CliOptions, UsageError } from './args.js';
 import { formatClose, formatInvalid, formatMessage, formatStop } from './output.js';
+import type { Attach } from './session.js';
 
 /** The connection as the status line shows it. `until` is when the next attempt starts (epoch ms). */
 export type Status =
@@ -38,21 +39,25 @@ export interface Client {
   send(text: string): void;
   /** Ends the run with `code`: closes the line (with 1000) and resolves `done`. */
   end(code: number): void;
-  /** Ends with 0 once everything queued was handed to the socket (stdin ended). */
+  /**
+   * Ends with 0 once everything queued was handed to the socket (stdin ended) and, in a session, the
+   * server acknowledged it.
+   */
   endWhenDrained(): void;
 }
 
 /**
  * Makes the Lifeline the options ask for and wires its events to `view`.
  * @param schema a Standard Schema from `--schema` (schema.ts), or undefined
- * @param attach a capability to attach before the first attempt (`--session`, session.ts)
+ * @param attach a capability to attach before the first attempt (`--session`, session.ts); the run's end
+ * waits for the session it returns
  * @throws UsageError when the `--ca` file cannot be read, or Lifeline refuses an option
  */
 export function connect(
   options: CliOptions,
   view: View,
   schema: StandardSchemaV1 | undefined,
-  attach: ((line: Lifeline<unknown, unknown>) => void) | undefined,
+  attach: Attach | undefined,
 ): Client {
   let line: Lifeline<unknown, unknown>;
   try {
@@ -64,7 +69,7 @@ export function connect(
     }
     throw error;
   }
-  attach?.(line);
+  const session = attach?.(line);
   const outbox = kernel.outbox(line);
   let isEnding = false;
   let resolveDone!: (code: number) => void;
@@ -105,6 +110,10 @@ export function connect(
   line.on('message', (message) => view.message(formatMessage(message, options.json)));
   line.on('invalid', ({ data, issues }) => view.note(formatInvalid(data, issues), 'warn'));
   line.on('drop', ({ reason }) => view.note(`a message was dropped (${reason})`, 'warn'));
+  line.on('resumed', ({ id }) => view.note(`session ${id} resumed: nothing lost either way`, 'info'));
+  line.on('reset', ({ reason, dropped }) =>
+    view.note(`session reset (${reason}): started over, ${dropped} unacknowledged messages dropped`, 'warn'),
+  );
   if (options.showPingPong) showPingPong(line, view);
   // the constructor moved to connecting already, before any listener could hear it
   if (line.state.phase === 'connecting') view.status({ phase: 'connecting', attempt: line.state.attempt });
@@ -118,8 +127,10 @@ export function connect(
     },
     end,
     endWhenDrained() {
-      // a rejection means Lifeline stopped first: the close handler has decided the exit code already
-      drained(line).then(
+      // close() drops what the server has not acknowledged yet, so a session waits for its acks (they
+      // cover the queue too); a rejection means Lifeline stopped first: the close handler has decided
+      // the exit code already
+      (session ? session.acked() : drained(line)).then(
         () => end(0),
         () => {},
       );

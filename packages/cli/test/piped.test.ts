@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test } from 'vitest';
+import { SessionServer } from '@lifeline/server';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { startServer } from '../../../test/helpers/server.js';
 import { lifeline } from './helpers/cli.js';
 
@@ -162,13 +163,43 @@ describe('piped mode', { timeout: 30_000 }, () => {
     expect(scheme.out.stderr).toContain("invalid URL 'ftp://example.com/': the scheme must be ws: or wss:");
   });
 
-  test('--session exits 2 until sessions are available; a bad --schema export exits 2', async () => {
-    const session = lifeline(['ws://127.0.0.1:1', '--session']);
-    expect(await session.exit).toBe(2);
-    expect(session.out.stderr).toBe(
-      'error: --session needs @lifeline/server sessions (not available in this build)\n',
-    );
+  test('--session: each piped line reaches the handler once and its reply is printed once, across a cut', async () => {
+    const server = await startServer();
+    const handled: unknown[] = [];
+    const sessions = new SessionServer({
+      wss: server.wss,
+      // the reply's completion by the client completes the handler, and so acknowledges the line
+      handler: (message, { session }) => {
+        handled.push(message);
+        return session.send({ got: message });
+      },
+    });
+    onTestFinished(() => sessions.close());
+    const cli = lifeline([server.url, '--session', ...FAST]);
+    await cli.waitFor('stderr', 'connected (subprotocol lifeline.session.v1)');
+    cli.write('{"n":1}\n');
+    await cli.waitFor('stdout', '{"got":{"n":1}}\n');
 
+    server.drop(); // the second line is written while the client may not have noticed yet
+    cli.write('{"n":2}\n');
+    await cli.waitFor('stdout', '{"got":{"n":2}}\n');
+    await cli.waitFor('stderr', 'resumed: nothing lost either way');
+    // stdin ends: the run waits for the server's acknowledgements, then exits 0
+    cli.end();
+    expect(await cli.exit).toBe(0);
+    expect(handled).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(cli.out.stdout).toBe('{"got":{"n":1}}\n{"got":{"n":2}}\n');
+    expect(cli.out.stderr).not.toContain('dropped');
+  });
+
+  test('--session against a server without sessions stops with ERR_SESSION_UNSUPPORTED (exit 1)', async () => {
+    const server = await startServer({ handleProtocols: () => false });
+    const cli = lifeline([server.url, '--session']);
+    expect(await cli.exit).toBe(1);
+    expect(cli.out.stderr).toMatch(/stopped: ERR_SESSION_UNSUPPORTED/);
+  });
+
+  test('a --schema export that is not a Standard Schema exits 2', async () => {
     const schema = lifeline(['ws://127.0.0.1:1', '--schema', `${SCHEMA}#notASchema`]);
     expect(await schema.exit).toBe(2);
     expect(schema.out.stderr).toContain('is not a Standard Schema');
