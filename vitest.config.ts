@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 import { browserCommands } from './test/setup/browser-commands.js';
+import { chromiumLaunchOptions } from './test/setup/chromium.js';
 
 // Tests import sources through these aliases, so nothing has to be built before `vitest run`
 const source = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
@@ -78,20 +79,7 @@ export default defineConfig({
             commands: browserCommands,
             instances: [{ browser: 'chromium' }],
             provider: playwright({
-              launchOptions: {
-                // Debian's Chromium: Playwright cannot download its own browser on a closed network
-                executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-                // without the background-networking flags Chromium keeps dialing out, and is refused
-                args: [
-                  '--no-sandbox',
-                  '--disable-gpu',
-                  '--disable-quic',
-                  '--no-first-run',
-                  '--disable-background-networking',
-                  '--disable-component-update',
-                  '--disable-sync',
-                ],
-              },
+              launchOptions: chromiumLaunchOptions,
             }),
           },
         },

@@ -10,8 +10,11 @@
 // --prof writes V8 CPU or heap profiles of the client processes to bench/results/profiles/.
 // --parallel runs N (target, workload) pairs at once: only for checking the harness (--smoke does, with
 // 3), since concurrent runs disturb each other's numbers.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+// After the workloads, bench/sessions.mjs measures acknowledged sessions (`--workloads sessions` alone;
+// not with --smoke or --source, since it runs the built server packages).
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, type } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -61,6 +64,8 @@ const wantedTargets = args.targets?.split(',');
 const targetsOf = (workload) =>
   (workload.targets ?? TARGETS).filter((t) => !wantedTargets || wantedTargets.includes(t));
 const withBundle = pick(['bundle'], args.workloads).length > 0;
+// the session figures need the built server packages and say nothing in a smoke run
+const withSessions = mode !== 'smoke' && !fromSources && pick(['sessions'], args.workloads).length > 0;
 
 const cores = pinning();
 const log = (text) => process.stdout.write(`${text}\n`);
@@ -193,6 +198,39 @@ async function runJob({ rep, workload, target }) {
   }
 }
 
+/** bench/sessions.mjs in a process of its own (its server process and Redis are its own too), printing as it goes. */
+async function sessionFigures() {
+  const out = join(root, '.tmp', 'bench', `sessions-${process.pid}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  const options = mode === 'quick' ? ['--quick'] : [];
+  log(`\nsessions: node bench/sessions.mjs ${options.join(' ')}`);
+  const child = spawn(process.execPath, [join(here, 'sessions.mjs'), ...options, '--out', out], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  // SIGTERM, not SIGKILL: it stops its own redis-server and server process on the way out
+  const stop = () => child.kill('SIGTERM');
+  process.on('exit', stop);
+  const timer = setTimeout(stop, 16 * 60_000);
+  try {
+    const [code, signal] = await once(child, 'exit');
+    if (code !== 0) throw new Error(`bench/sessions.mjs exited (${signal ?? code})`);
+    return JSON.parse(readFileSync(out, 'utf8'));
+  } catch (error) {
+    failures.push({
+      workload: 'sessions',
+      target: 'lifeline',
+      rep: 1,
+      error: String(error.message ?? error),
+    });
+    log(`  sessions FAILED: ${String(error.message).split('\n')[0]}`);
+    return null;
+  } finally {
+    clearTimeout(timer);
+    process.off('exit', stop);
+    rmSync(out, { force: true });
+  }
+}
+
 const queue = [...jobs];
 await Promise.all(
   Array.from({ length: parallel }, async () => {
@@ -214,14 +252,16 @@ const bundle = withBundle
     })
   : null;
 
+const sessions = withSessions ? await sessionFigures() : null;
+
 meta.loadAfter = loadavg().map((load) => Number(load.toFixed(2)));
 meta.lifelineDecode =
   results.find((w) => w.id === 'decode')?.targets.lifeline?.runs[0]?.decodeMode === 'schema-option'
     ? 'its `schema` option'
     : 'on(message) + safeParse in the handler (no `schema` option yet)';
-const report = { meta, workloads: results, bundle, failures };
+const report = { meta, workloads: results, bundle, sessions, failures };
 report.verdicts = verdicts(results, bundle);
-const markdown = toMarkdown(report);
+const markdown = sessions ? `${toMarkdown(report)}\n${sessions.markdown}` : toMarkdown(report);
 
 const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
 const jsonPath = args.out ? resolve(args.out) : join(here, 'results', `${stamp}-${mode}.json`);

@@ -1,3 +1,8 @@
+/**
+ * Lifeline on the runtime's own WebSocket (browsers, workers, Deno, Bun), following the page lifecycle.
+ * Re-exports all of `@lifeline/core`.
+ * @module @lifeline/browser
+ */
 import {
   Lifeline as CoreLifeline,
   type LifelineArgs,

@@ -10,7 +10,9 @@ export interface CloseInfo {
    * platform failed the connection itself on a protocol error, the code it closed with (1009: message too big).
    */
   readonly code: number;
+  /** The close reason; a JSON object here is read as server advice ({@link CloseAdvice}). */
   readonly reason: string;
+  /** Whether the closing handshake completed; false for a dropped connection or a failed attempt. */
   readonly wasClean: boolean;
   /** Consecutive failed attempts, this one included (0 for the close of a connection that stayed up). */
   readonly attempt: number;
@@ -22,11 +24,26 @@ export interface CloseInfo {
 
 /** What to do after a close: retry (maybe not sooner than `minDelay`), or stop with an error code. */
 export type Decision =
-  | { readonly retry: true; readonly minDelay: number; readonly refreshCredentials: boolean }
-  | { readonly retry: false; readonly code: LifelineErrorCode; readonly why: string };
+  | {
+      /** Which member of the union this is. */
+      readonly retry: true;
+      /** Milliseconds the next attempt waits at least, whatever the backoff says (a server's `retryAfter`). */
+      readonly minDelay: number;
+      /** Whether providers get `'auth-failed'` next, so they can mint fresh credentials. */
+      readonly refreshCredentials: boolean;
+    }
+  | {
+      /** Which member of the union this is. */
+      readonly retry: false;
+      /** The code of the {@link LifelineError} the line closes with. */
+      readonly code: LifelineErrorCode;
+      /** The error's message: what made the close fatal. */
+      readonly why: string;
+    };
 
 /** Server advice in a JSON close reason, e.g. `{"reconnect":false}` or `{"retryAfter":30000}`. */
 export interface CloseAdvice {
+  /** `false`: the close is final, whatever its code; `true`: retry, even after a code that is fatal by default. */
   readonly reconnect?: boolean;
   /** Milliseconds. */
   readonly retryAfter?: number;

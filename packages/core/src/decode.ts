@@ -7,8 +7,11 @@ type Result = StandardSchemaV1.Result<unknown>;
 
 /** A pending request taking a decoded frame: checked against its own schema instead of the Lifeline's. */
 export interface Claim {
+  /** The request's response schema; `undefined` takes the decoded value as it is. */
   readonly schema: StandardSchemaV1 | undefined;
+  /** Settles the request with the validated value. */
   resolve(value: unknown): void;
+  /** Fails the request: its response did not pass the schema. */
   reject(issues: Issues): void;
 }
 

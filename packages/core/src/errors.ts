@@ -46,7 +46,9 @@ export type LifelineErrorCode =
 
 /** A runtime failure with a stable `code`; the underlying error, if any, is its `cause`. */
 export class LifelineError extends Error {
+  /** Always `'LifelineError'`; {@link isLifelineError} checks it where `instanceof` cannot. */
   override readonly name = 'LifelineError';
+  /** What went wrong, stable across versions: branch on it, not on the message. */
   declare readonly code: LifelineErrorCode;
   /** The refused upgrade's HTTP status and headers, for failures caused by one (Node only). */
   declare readonly response?: UpgradeResponse;

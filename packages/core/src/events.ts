@@ -17,20 +17,57 @@ export interface LifelineEvents<TMessage> {
   /** The phase changed. */
   state: [state: ConnectionState, previous: ConnectionState];
   /** A connection opened (after the `handshake` hook and the queue flush). */
-  open: [info: { attempt: number; downtime: number; protocol: string }];
+  open: [
+    info: {
+      /** The attempt that opened, counted as {@link AttemptContext.attempt} is. */
+      attempt: number;
+      /** Milliseconds since the previous connection was lost; 0 for the first connection. */
+      downtime: number;
+      /** The subprotocol the server selected, `''` when none. */
+      protocol: string;
+    },
+  ];
   /** A socket closed or an attempt failed; `willReconnect` is false when this close is final. */
-  close: [info: CloseInfo & { willReconnect: boolean }];
+  close: [
+    info: CloseInfo & {
+      /** Whether an attempt follows; false when the line is closed for good. */
+      willReconnect: boolean;
+    },
+  ];
   /** The next attempt is scheduled `delay` ms from now; `Infinity` while suspended, until resumed. */
-  reconnecting: [info: { attempt: number; delay: number; reason: CloseInfo }];
+  reconnecting: [
+    info: {
+      /** The number the coming attempt will have, counted as {@link AttemptContext.attempt} is. */
+      attempt: number;
+      /** Milliseconds until it starts. */
+      delay: number;
+      /** The close or failure that made it necessary. */
+      reason: CloseInfo;
+    },
+  ];
   /** `reconnect.retries` ran out; Lifeline is closed until `reconnect()`. */
   exhausted: [error: LifelineError];
   /** A message was dropped, never silently. */
-  drop: [info: { data: unknown; reason: DropReason }];
+  drop: [
+    info: {
+      /** What the application passed to `send()`, so it can be stored or retried elsewhere. */
+      data: unknown;
+      /** Why it was dropped. */
+      reason: DropReason;
+    },
+  ];
   /**
    * A frame that failed to decode or validate: `data` is the frame as received, `issues` say why (Standard
    * Schema issues; a codec error is one issue). It is not delivered and the connection stays up.
    */
-  invalid: [info: { data: unknown; issues: Issues }];
+  invalid: [
+    info: {
+      /** The frame as received, for logging. */
+      data: unknown;
+      /** Why it was refused. */
+      issues: Issues;
+    },
+  ];
   /**
    * A runtime failure. With no listener it is not thrown: every failure is also visible as `close`,
    * `reconnecting`, `exhausted` or the state, and a durable client must not crash its process over a
@@ -43,13 +80,24 @@ export interface LifelineEvents<TMessage> {
    * A session could not be resumed and a new one started: every unacknowledged send was dropped (a `drop`
    * event each, reason `'reset'`), and the application resyncs from its source of truth.
    */
-  reset: [info: SessionInfo & { readonly reason: SessionResetReason; readonly dropped: number }];
+  reset: [
+    info: SessionInfo & {
+      /** Why the old session could not be resumed. */
+      readonly reason: SessionResetReason;
+      /** How many unacknowledged sends were dropped with it. */
+      readonly dropped: number;
+    },
+  ];
   /** The session's `handler` rejected a message `attempts` times; the message is acknowledged all the same. */
   deadletter: [
     info: {
+      /** The decoded message the handler kept rejecting. */
       readonly message: unknown;
+      /** Its server→client sequence number. */
       readonly seq: number;
+      /** How many times the handler was called with it (`maxAttempts`). */
       readonly attempts: number;
+      /** What the last call threw or rejected with. */
       readonly error: unknown;
     },
   ];

@@ -1,3 +1,9 @@
+/**
+ * The platform-free core: the `Lifeline` class and every capability, on a WebSocket constructor the
+ * caller supplies. Applications import `@lifeline/node` or `@lifeline/browser` (or `lifeline`), which
+ * re-export all of this with the platform's socket as the default.
+ * @module @lifeline/core
+ */
 export type { StandardSchemaV1 } from '@standard-schema/spec';
 export type { BackoffPolicy } from './backoff.js';
 export { backoffDelay } from './backoff.js';

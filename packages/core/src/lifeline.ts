@@ -23,13 +23,21 @@ import { defaultTimers } from './timers.js';
  */
 export class Lifeline<TMessage = unknown, TSend = unknown> extends AttemptLoop<TMessage> {
   // defined below as WebIDL constants: read-only and non-configurable, which class fields cannot be
+  /** `readyState` 0: connecting, or waiting to reconnect. */
   declare static readonly CONNECTING: typeof CONNECTING;
+  /** `readyState` 1: open; `send()` writes at once. */
   declare static readonly OPEN: typeof OPEN;
+  /** `readyState` 2: closing after the application's `close()`. */
   declare static readonly CLOSING: typeof CLOSING;
+  /** `readyState` 3: closed for good, until `reconnect()`. */
   declare static readonly CLOSED: typeof CLOSED;
+  /** `readyState` 0, also on instances as the standard has it. */
   declare readonly CONNECTING: typeof CONNECTING;
+  /** `readyState` 1, also on instances as the standard has it. */
   declare readonly OPEN: typeof OPEN;
+  /** `readyState` 2, also on instances as the standard has it. */
   declare readonly CLOSING: typeof CLOSING;
+  /** `readyState` 3, also on instances as the standard has it. */
   declare readonly CLOSED: typeof CLOSED;
 
   /**

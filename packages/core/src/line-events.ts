@@ -35,16 +35,25 @@ export abstract class LineEvents<TMessage> extends EventTarget {
 
   // enumerable accessors on the prototype, as WebIDL attributes are, defined in one loop below (the static
   // block): four pairs written out cost 140 B more of minified bundle
+  /** Called for each connection that opens, as the standard's `onopen`. */
   declare onopen: StandardHandler<'open'>;
+  /** Called for each frame, undecoded, as the standard's `onmessage`; decoded messages go to `on('message')`. */
   declare onmessage: StandardHandler<'message'>;
+  /** Called for each socket that closes, reconnect or not, as the standard's `onclose`. */
   declare onclose: StandardHandler<'close'>;
+  /** Called for each socket error, as the standard's `onerror`. */
   declare onerror: StandardHandler<'error'>;
 
+  /**
+   * Listens to a standard event ({@link StandardEventMap}). The event objects are built only while someone
+   * listens, so a line nobody listens to this way allocates none.
+   */
   override addEventListener<K extends keyof StandardEventMap>(
     type: K,
     listener: ((this: this, event: StandardEventMap[K]) => unknown) | EventListenerObject | null,
     options?: boolean | AddEventListenerOptions,
   ): void;
+  /** Listens to any event type, as `EventTarget` allows; only the standard four are ever dispatched. */
   override addEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
@@ -81,6 +90,7 @@ export abstract class LineEvents<TMessage> extends EventTarget {
     return this;
   }
 
+  /** How many `on`/`once` listeners `event` has, e.g. to skip work nobody would hear. */
   listenerCount(event: keyof LifelineEvents<TMessage>): number {
     return this.#emitter?.listenerCount(event) ?? 0;
   }

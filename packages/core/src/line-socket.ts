@@ -133,6 +133,7 @@ export abstract class LineSocket<TMessage> extends LineEvents<TMessage> {
     return this.#binaryType;
   }
 
+  /** Applies to the current socket at once and to every later one. */
   set binaryType(value: string) {
     if (value !== 'blob' && value !== 'arraybuffer' && !this.config.options.extraBinaryTypes?.includes(value))
       return;

@@ -4,6 +4,7 @@ import type { ConnectionState } from './state.js';
 
 type Result<TMessage> = IteratorResult<TMessage, undefined>;
 
+/** Options of {@link messages}. */
 export interface MessagesOptions {
   /**
    * How many messages may wait for the consumer before the socket is paused (where the platform can:

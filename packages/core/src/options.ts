@@ -14,13 +14,16 @@ export interface AttemptContext {
    * the first attempt after a drop is 2.
    */
   readonly attempt: number;
+  /** Why this attempt is made: `'auth-failed'` asks for fresh credentials. */
   readonly reason: AttemptReason;
 }
 
 /** A value, or a function (sync or async) evaluated before every attempt. */
 export type Provider<T> = T | ((context: AttemptContext) => T | Promise<T>);
 
+/** The URL, or a function that returns it before every attempt (e.g. with a fresh token in it). */
 export type UrlProvider = Provider<string | URL>;
+/** The subprotocols, or a function that returns them before every attempt. */
 export type ProtocolsProvider = Provider<string | string[] | undefined>;
 
 /** Durations in milliseconds. */
@@ -38,7 +41,13 @@ export interface ReconnectOptions extends BackoffPolicy {
 }
 
 /** Returned by `shouldReconnect`: `false` stops, `true` retries with backoff, `{ delay }` retries after `delay` ms. */
-export type ReconnectVerdict = boolean | { readonly delay: number } | undefined;
+export type ReconnectVerdict =
+  | boolean
+  | {
+      /** Milliseconds until the next attempt, in place of the backoff's. */
+      readonly delay: number;
+    }
+  | undefined;
 
 /**
  * Options of a Lifeline. All durations are in milliseconds and all sizes in bytes.
@@ -53,12 +62,14 @@ export interface LifelineOptions<TMessage = unknown, TSend = unknown> {
   readonly binaryType?: string;
   /** Covers TCP, TLS and the upgrade. @default 10000 */
   readonly connectTimeout?: number;
+  /** When and how fast to retry; each field falls back to {@link defaults}. */
   readonly reconnect?: Partial<ReconnectOptions>;
   /**
    * Overrides the default close classification. Gets the close and the default decision; return
    * `undefined` to keep it.
    */
   readonly shouldReconnect?: (info: CloseInfo, decision: Decision) => ReconnectVerdict;
+  /** Bounds of the outbound queue that holds sends while the line is down; each field falls back to {@link defaults}. */
   readonly queue?: Partial<QueueOptions>;
   /** Sends queue while the socket holds more than this. @default 1048576 (1 MiB) */
   readonly highWaterMark?: number;
@@ -104,9 +115,13 @@ export type AnyLifelineOptions = LifelineOptions<unknown, unknown>;
 
 /** Defaults of every option with one. */
 export const defaults = {
+  /** See {@link LifelineOptions.autoConnect}. */
   autoConnect: true,
+  /** See {@link LifelineOptions.binaryType}. */
   binaryType: 'blob',
+  /** See {@link LifelineOptions.connectTimeout}. */
   connectTimeout: 10_000,
+  /** See {@link ReconnectOptions} and {@link BackoffPolicy}. */
   reconnect: {
     minDelay: 1000,
     maxDelay: 30_000,
@@ -116,12 +131,15 @@ export const defaults = {
     minUptime: 5000,
     maxRetryAfter: 300_000,
   } satisfies ReconnectOptions as ReconnectOptions,
+  /** See {@link QueueOptions}. */
   queue: {
     maxMessages: 10_000,
     maxBytes: 16 * 1024 * 1024,
     overflow: 'drop-oldest',
   } satisfies QueueOptions as QueueOptions,
+  /** See {@link LifelineOptions.highWaterMark}. */
   highWaterMark: 1024 * 1024,
+  /** See {@link LifelineOptions.lowWaterMark}. */
   lowWaterMark: 0,
 } as const;
 
@@ -136,7 +154,14 @@ export type LifelineArgs<TOptions extends AnyLifelineOptions = LifelineOptions> 
 /** Brings the four constructor forms to one shape. */
 export function normalizeArgs<TOptions extends AnyLifelineOptions>(
   args: LifelineArgs<TOptions>,
-): { url: UrlProvider; protocols: ProtocolsProvider; options: TOptions | Record<string, never> } {
+): {
+  /** The first argument, as given. */
+  url: UrlProvider;
+  /** The protocols, `undefined` when the form had none. */
+  protocols: ProtocolsProvider;
+  /** The options, `{}` when the form had none. */
+  options: TOptions | Record<string, never>;
+} {
   // WebIDL: a missing required argument is a TypeError; an undefined url is the string 'undefined'
   if ((args as readonly unknown[]).length === 0) {
     throw new TypeError('Lifeline: the url argument is required');

@@ -15,8 +15,9 @@ export type DropReason =
   /** A session sent it and the server did not acknowledge it before the session was reset. */
   | 'reset';
 
+/** Bounds of the outbound queue, which holds sends while the line is down or the socket is backed up. */
 export interface QueueOptions {
-  /** @default 10000 */
+  /** Most messages held; past it, `overflow` decides. @default 10000 */
   readonly maxMessages: number;
   /** Bytes (UTF-8 for text). @default 16777216 (16 MiB) */
   readonly maxBytes: number;
@@ -37,6 +38,7 @@ export interface QueuedMessage {
   readonly value: unknown;
   /** The encoded frame. */
   readonly data: Outgoing;
+  /** The frame's size (UTF-8 bytes for text), counted once for the queue's `maxBytes`. */
   readonly bytes: number;
 }
 

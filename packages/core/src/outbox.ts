@@ -2,7 +2,12 @@ import { type DropReason, type OutboundQueue, type QueuedMessage, takeOut } from
 import type { Outgoing, WebSocketLike } from './ports.js';
 
 /** What `line.send()` takes: the line's `TSend` values, strings and binary data. */
-export type SendData<TLine> = TLine extends { send(data: infer TData): boolean } ? TData : unknown;
+export type SendData<TLine> = TLine extends {
+  /** The line's own `send()`, whose parameter type is read off. */
+  send(data: infer TData): boolean;
+}
+  ? TData
+  : unknown;
 
 /**
  * The outbound path as capabilities see it (`kernel.outbox(line)`): the queue, its gate and the drops.

@@ -13,6 +13,7 @@ export type VariantOf<TMessage, V, TKey extends string = 'type'> = Extract<
   { readonly [K in TKey]: V }
 >;
 
+/** Options of {@link route}. */
 export interface RouteOptions<TKey extends string = 'type'> {
   /**
    * The field that tells the union's members apart.

@@ -33,7 +33,12 @@ export interface SessionOptions<TMessage = unknown> {
    * message may go over by its own size.
    * @default { messages: 1000, bytes: 1048576 }
    */
-  readonly replay?: { readonly messages?: number; readonly bytes?: number };
+  readonly replay?: {
+    /** Most unacknowledged messages kept. @default 1000 */
+    readonly messages?: number;
+    /** Most unacknowledged payload bytes kept. @default 1048576 (1 MiB) */
+    readonly bytes?: number;
+  };
   /**
    * A server that does not select `lifeline.session.v1`: `'error'` closes the line for good with
    * `ERR_SESSION_UNSUPPORTED` (a configuration error, not retried); `'plain'` detaches the session, emits

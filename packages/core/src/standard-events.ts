@@ -56,8 +56,11 @@ export const PlatformMessageEvent: new (
 
 /** A `close` event with the code, reason and `wasClean` the socket itself reported. */
 export class LifelineCloseEvent extends Event {
+  /** The socket's close code; 1006 when the connection was lost without a closing handshake. */
   declare readonly code: number;
+  /** The close reason the peer sent, `''` when none. */
   declare readonly reason: string;
+  /** Whether the closing handshake completed. */
   declare readonly wasClean: boolean;
 
   constructor(init: { code: number; reason: string; wasClean: boolean }) {
@@ -70,7 +73,9 @@ export class LifelineCloseEvent extends Event {
 
 /** An `error` event. The standard's is a plain `Event`; `error` adds what the platform said, when it said anything. */
 export class LifelineErrorEvent extends Event {
+  /** What the platform reported (`ws` and undici give an Error; browsers nothing, by design). */
   declare readonly error: unknown;
+  /** `error`'s message, `''` when the platform gave none. */
   declare readonly message: string;
 
   constructor(error: unknown) {
@@ -80,9 +85,17 @@ export class LifelineErrorEvent extends Event {
   }
 }
 
+/**
+ * The standard events, by type, as `addEventListener` and the `on*` attributes deliver them; the typed
+ * extension events are {@link LifelineEvents}.
+ */
 export interface StandardEventMap {
+  /** Each connection opened, after the `handshake` hook and the queue flush. */
   open: Event;
+  /** Each frame as received, before decoding: `data` is a string or binary in the `binaryType` asked for. */
   message: MessageEvent;
+  /** Each socket that closed, reconnect or not: the socket's own code, reason and `wasClean`. */
   close: LifelineCloseEvent;
+  /** Each socket error; the line's own failures go to the `error` extension event instead. */
   error: LifelineErrorEvent;
 }

@@ -6,25 +6,53 @@ import type { LifelineError } from './errors.js';
  */
 export type ConnectionState =
   /** Created with `autoConnect: false`; `open()` starts it. */
-  | { readonly phase: 'idle' }
-  | { readonly phase: 'connecting'; readonly attempt: number }
+  | {
+      /** Which member of the union this is; switch on it. */
+      readonly phase: 'idle';
+    }
+  | {
+      /** Which member of the union this is; switch on it. */
+      readonly phase: 'connecting';
+      /** This attempt's number, counted as {@link AttemptContext.attempt} is. */
+      readonly attempt: number;
+    }
   /** The socket itself stays inside: it knows its URL and request headers, and state is what gets logged. */
-  | { readonly phase: 'open'; readonly openedAt: number }
+  | {
+      /** Which member of the union this is; switch on it. */
+      readonly phase: 'open';
+      /** When the socket opened, in milliseconds on the line's clock (`Date.now()` unless `timers` replace it). */
+      readonly openedAt: number;
+    }
   /** Between attempts: the backoff delay is running; `Infinity` while suspended (e.g. the browser is offline). */
-  | { readonly phase: 'waiting'; readonly attempt: number; readonly delay: number }
+  | {
+      /** Which member of the union this is; switch on it. */
+      readonly phase: 'waiting';
+      /** The next attempt's number, counted as {@link AttemptContext.attempt} is. */
+      readonly attempt: number;
+      /** Milliseconds until the next attempt, counted from entering this phase. */
+      readonly delay: number;
+    }
   /** Only after the application's `close()`. */
-  | { readonly phase: 'closing' }
+  | {
+      /** Which member of the union this is; switch on it. */
+      readonly phase: 'closing';
+    }
   /**
    * Final until `reconnect()`: closed by the application, or by a fatal close or exhausted retries, whose
    * error `error` is.
    */
   | {
+      /** Which member of the union this is; switch on it. */
       readonly phase: 'closed';
+      /** The close code the last socket reported; 1006 when there was no socket to close. */
       readonly code: number;
+      /** The close reason that went with `code`. */
       readonly reason: string;
+      /** Set when Lifeline gave up by itself, so the application can tell why it stopped. */
       readonly error?: LifelineError;
     };
 
+/** The names of the phases, for tables and switches keyed by phase. */
 export type Phase = ConnectionState['phase'];
 
 // Every close goes through `waiting` (even a manual reconnect, with no delay) or ends in `closed`

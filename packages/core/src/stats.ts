@@ -5,14 +5,21 @@ import type { Lifeline } from './lifeline.js';
 
 /** Counters of one Lifeline, from the moment `stats(line)` was called (an attempt under way counts). */
 export interface LifelineStats {
+  /** Connection attempts started, failed ones included. */
   readonly attempts: number;
+  /** Attempts that opened; `attempts - connects` is how many failed or are under way. */
   readonly connects: number;
+  /** Messages received, undecodable ones included. */
   readonly messagesIn: number;
+  /** Messages written to a socket; queued ones count when they are flushed, not when `send()` is called. */
   readonly messagesOut: number;
   /** UTF-8 bytes for text. */
   readonly bytesIn: number;
+  /** Bytes written to a socket, UTF-8 bytes for text. */
   readonly bytesOut: number;
+  /** How the last socket or attempt ended; `null` until one has. */
   readonly lastClose: CloseInfo | null;
+  /** The last `error` event's error, kept because an unheard `error` event is not thrown; `null` until one. */
   readonly lastError: LifelineError | null;
   /** Milliseconds the current connection has been open; 0 when not open. */
   readonly uptime: number;

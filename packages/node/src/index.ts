@@ -1,3 +1,8 @@
+/**
+ * Lifeline for Node.js, on `ws`: per-attempt headers and TLS options, protocol-level heartbeat pings, and
+ * the HTTP status of a refused upgrade. Re-exports all of `@lifeline/core`.
+ * @module @lifeline/node
+ */
 import { Lifeline as CoreLifeline, heartbeat, type LifelineArgs, normalizeArgs } from '@lifeline/core';
 import { isWs, type NodeLifelineOptions, toCoreOptions } from './options.js';
 import { upgradeStatus } from './upgrade-status.js';

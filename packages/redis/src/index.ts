@@ -1,3 +1,8 @@
+/**
+ * A Redis {@link @lifeline/server!SessionStore} for `@lifeline/server`, so a session can resume on any
+ * server node; every write is fenced against a node that lost the session.
+ * @module @lifeline/redis
+ */
 export type {
   RedisConnectOptions,
   RedisSessionStoreOptions,

@@ -43,6 +43,7 @@ export interface RedisSessionStoreSettings {
 
 /** Options of `new RedisSessionStore()`: a connected node-redis client the caller owns (and closes). */
 export interface RedisSessionStoreOptions extends RedisSessionStoreSettings {
+  /** The client the store's commands go through; the store never closes it. */
   readonly client: RedisCommander;
 }
 

@@ -3,6 +3,7 @@ import { RESP_TYPES } from 'redis';
 
 /** What the store needs of a node-redis client: any `createClient()` result has it. */
 export interface RedisCommander {
+  /** Runs one raw command; the store sends only EVALSHA, EVAL and SCRIPT LOAD through it, so no client version's typed API is needed. */
   sendCommand(
     args: readonly (string | Buffer)[],
     options?: { readonly typeMapping?: Record<number, unknown> },

@@ -1,3 +1,8 @@
+/**
+ * The server side of Lifeline sessions, on `ws`: exactly-once, in-order messages both ways across
+ * reconnects, with sessions kept in memory or in a shared {@link SessionStore}.
+ * @module @lifeline/server
+ */
 export type { Awaitable } from './awaitable.js';
 export type { MemorySessionStoreOptions } from './memory-store.js';
 export { MemorySessionStore } from './memory-store.js';

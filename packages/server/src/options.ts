@@ -7,12 +7,15 @@ import type { SessionStore } from './session-store.js';
 
 /** A bound on unacknowledged messages: a count and a size in bytes (UTF-8 for text). */
 export interface Bound {
+  /** Most messages. */
   readonly messages: number;
+  /** Most payload bytes. */
   readonly bytes: number;
 }
 
 /** What a handler learns about the message it runs for. */
 export interface HandlerContext {
+  /** The session the message came on: reply, or read its principal, through it. */
   readonly session: ServerSession;
   /** The client's sequence number of the message (1, 2, …). */
   readonly seq: number;
@@ -37,16 +40,36 @@ export type Authenticate = (request: IncomingMessage) => string | false | Promis
 /** Where the server listens: exactly one of `wss`, `server` and `port`. */
 export type Attachment =
   /** An existing ws server; its `verifyClient` and `handleProtocols` are wrapped, not replaced. */
-  | { readonly wss: WebSocketServer; readonly server?: undefined; readonly port?: undefined }
+  | {
+      /** The ws server whose upgrades the sessions take. */
+      readonly wss: WebSocketServer;
+      /** Not with `wss`: one attachment per server. */
+      readonly server?: undefined;
+      /** Not with `wss`: one attachment per server. */
+      readonly port?: undefined;
+    }
   /** An existing HTTP(S) server's upgrades, optionally only at `path`. */
   | {
+      /** The HTTP(S) server whose upgrade requests the sessions take. */
       readonly server: HttpServer | HttpsServer;
+      /** Only upgrades to this path; others are left for other handlers. */
       readonly path?: string;
+      /** Not with `server`: one attachment per server. */
       readonly wss?: undefined;
+      /** Not with `server`: one attachment per server. */
       readonly port?: undefined;
     }
   /** A new server on `port` (0: any free one) and `host`. */
-  | { readonly port: number; readonly host?: string; readonly wss?: undefined; readonly server?: undefined };
+  | {
+      /** The port to listen on; 0 picks a free one (the server's `url` says which once `listening` resolves). */
+      readonly port: number;
+      /** The interface to listen on, e.g. `127.0.0.1`; Node's default (all) when not given. */
+      readonly host?: string;
+      /** Not with `port`: one attachment per server. */
+      readonly wss?: undefined;
+      /** Not with `port`: one attachment per server. */
+      readonly server?: undefined;
+    };
 
 /** Options of a `SessionServer`; durations in milliseconds, sizes in bytes. */
 export type SessionServerOptions = Attachment & {

@@ -20,6 +20,7 @@ export interface ServerSession {
   readonly epoch: number;
   /** Whether a client connection is attached now. */
   readonly isAttached: boolean;
+  /** Where each direction's sequence numbers stand, for metrics and debugging. */
   readonly watermarks: Watermarks;
   /**
    * Sends `value` in order, exactly once, across reconnects. Resolves when the client completed it;

@@ -26,7 +26,9 @@ export type EndReason =
 
 /** A runtime failure of the session server with a stable `code`; the underlying error, if any, is its `cause`. */
 export class SessionError extends Error {
+  /** Always `'SessionError'`, for checks across copies of the package where `instanceof` fails. */
   override readonly name = 'SessionError';
+  /** What went wrong, stable across versions: branch on it, not on the message. */
   declare readonly code: SessionErrorCode;
   /** For `ERR_SESSION_ENDED`: why the session ended. */
   declare readonly reason?: EndReason;

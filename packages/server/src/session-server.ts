@@ -16,28 +16,81 @@ export interface SessionServerEvents {
   /** A new session (also the fresh one a `reset` gives). */
   session: [session: ServerSession];
   /** A hello resumed `session`; `replayed` messages the client had not completed are sent again. */
-  resumed: [info: { readonly session: ServerSession; readonly replayed: number }];
+  resumed: [
+    info: {
+      /** The session it concerns (its id masked). */
+      readonly session: ServerSession;
+      /** How many messages were sent again. */
+      readonly replayed: number;
+    },
+  ];
   /** A hello named a session that could not be resumed: `session` is the fresh one, `previous` the masked old id. */
-  reset: [info: { readonly session: ServerSession; readonly reason: ResetReason; readonly previous: string }];
+  reset: [
+    info: {
+      /** The fresh session (its id masked). */
+      readonly session: ServerSession;
+      /** Why the old one could not be resumed; the client gets the same reason. */
+      readonly reason: ResetReason;
+      /** The old session's id, masked. */
+      readonly previous: string;
+    },
+  ];
   /** The session's connection closed with `code`; the session waits `ttl` for a resume. */
-  detached: [info: { readonly session: ServerSession; readonly code: number }];
+  detached: [
+    info: {
+      /** The session it concerns (its id masked). */
+      readonly session: ServerSession;
+      /** The close code of its connection; 1006 when the connection was lost. */
+      readonly code: number;
+    },
+  ];
   /** The session is gone from this server, and why. */
-  ended: [info: { readonly session: ServerSession; readonly reason: EndReason }];
+  ended: [
+    info: {
+      /** The session it concerns (its id masked). */
+      readonly session: ServerSession;
+      /** Why it ended. */
+      readonly reason: EndReason;
+    },
+  ];
   /** A message whose handler rejected `attempts` times; it counts as handled (acknowledged) now. */
   deadletter: [
     info: {
+      /** The session it concerns (its id masked). */
       readonly session: ServerSession;
+      /** The message's client sequence number. */
       readonly seq: number;
+      /** What the handler's last run threw or rejected with. */
       readonly error: unknown;
+      /** How many times the handler ran for it (`maxAttempts`). */
       readonly attempts: number;
     },
   ];
   /** The global `maxSessionBytes` cap ended a detached session holding `bytes`. */
-  evicted: [info: { readonly session: ServerSession; readonly bytes: number }];
+  evicted: [
+    info: {
+      /** The session it concerns (its id masked). */
+      readonly session: ServerSession;
+      /** The unacknowledged bytes it held, now freed. */
+      readonly bytes: number;
+    },
+  ];
   /** The store refused this server's write: the session was attached elsewhere since; it is let go here. */
-  fenced: [info: { readonly session: ServerSession }];
+  fenced: [
+    info: {
+      /** The session it concerns (its id masked). */
+      readonly session: ServerSession;
+    },
+  ];
   /** A frame broke the protocol (the connection is closed, the client resumes) or did not decode (skipped). */
-  invalid: [info: { readonly session: ServerSession | null; readonly problem: string }];
+  invalid: [
+    info: {
+      /** The session the frame came on; `null` before the hello made one. */
+      readonly session: ServerSession | null;
+      /** What was wrong with the frame, for logs. */
+      readonly problem: string;
+    },
+  ];
   /** The store failed. As with every Node EventEmitter, an `error` without a listener throws. */
   error: [error: SessionError];
 }

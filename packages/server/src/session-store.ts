@@ -14,6 +14,7 @@ export type ResetReason = 'expired' | 'overflow' | 'store-lost' | 'auth-changed'
 
 /** A server→client message, persisted before it is sent. */
 export interface StoredMessage {
+  /** Its server→client sequence number, what the client acknowledges. */
   readonly seq: number;
   /** The encoded payload: text, or bytes sent as a binary frame. */
   readonly data: string | Uint8Array;
@@ -23,6 +24,7 @@ export interface StoredMessage {
 
 /** A session as the store holds it. */
 export interface SessionRecord {
+  /** The session id, a secret: whoever holds it can resume the session (log it masked). */
   readonly sid: string;
   /** Who `authenticate()` said opened it; a resume by anyone else is refused (`auth-changed`). */
   readonly principal: string;
@@ -42,8 +44,18 @@ export interface SessionRecord {
 
 /** What `attach()` answers: the record under its new epoch, or why the session cannot be resumed. */
 export type AttachOutcome =
-  | { readonly record: SessionRecord; readonly reason?: undefined }
-  | { readonly record?: undefined; readonly reason: ResetReason };
+  | {
+      /** The session, attached under its new epoch. */
+      readonly record: SessionRecord;
+      /** Absent: the attach succeeded. */
+      readonly reason?: undefined;
+    }
+  | {
+      /** Absent: the attach was refused. */
+      readonly record?: undefined;
+      /** Why the session could not be attached; the client is told and starts a new one. */
+      readonly reason: ResetReason;
+    };
 
 /**
  * Where sessions live. Methods may return a value or a promise; the server calls each session's

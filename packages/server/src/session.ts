@@ -309,12 +309,17 @@ export class Session implements ServerSession {
     const freed = this.#replay.acknowledge(seq);
     this.#host.account(this, -freed);
     this.#writes.run((epoch) => this.#host.settings.store.acknowledge(this.#sid, epoch, seq));
-    while (this.#waiting.length > 0 && !this.#ended) {
-      const next = this.#waiting[0] as Waiting;
+    const waiting = this.#waiting;
+    let taken = 0;
+    while (taken < waiting.length && !this.#ended) {
+      const next = waiting[taken] as Waiting;
       if (!this.#replay.hasRoom(next.bytes)) break;
-      this.#waiting.shift();
+      taken++;
       this.#accept(next.data, next.bytes, next.settle);
     }
+    // one splice per ack rather than a shift per message: with thousands of sends waiting, each shift
+    // copied the whole backlog (an ending session has swapped its list out already)
+    if (taken > 0 && this.#waiting === waiting) waiting.splice(0, taken);
     return true;
   }
 
