@@ -2,7 +2,7 @@ import { kernel } from './kernel.js';
 import type { Lifeline } from './lifeline.js';
 import { checkDuration } from './options.js';
 import type { QueuedMessage } from './outbound-queue.js';
-import { type Outbox, removeQueued, type SendData } from './outbox.js';
+import { type Outbox, queuedMessages, removeQueued, type SendData } from './outbox.js';
 import type { Timers } from './ports.js';
 
 /** The queued messages of one line that have a ttl, with the one timer that expires them. */
@@ -130,12 +130,10 @@ function clear(expiry: Expiry): void {
 function forgetGone(expiry: Expiry): void {
   const { deadlines } = expiry;
   const queued = new Map<QueuedMessage, number>();
-  // picks nothing: it only looks
-  removeQueued(expiry.outbox, (message) => {
+  for (const message of queuedMessages(expiry.outbox)) {
     const at = deadlines.get(message);
     if (at !== undefined) queued.set(message, at);
-    return false;
-  });
+  }
   deadlines.clear();
   let next = Number.POSITIVE_INFINITY;
   for (const [message, at] of queued) {

@@ -89,6 +89,11 @@ export class OutboundQueue {
     return 'queued';
   }
 
+  /** The messages queued, oldest first, without taking them out (a copy: the queue may change meanwhile). */
+  values(): QueuedMessage[] {
+    return this.#items.slice(this.#head);
+  }
+
   /** Removes and returns the next message. */
   shift(): QueuedMessage | undefined {
     return this.length === 0 ? undefined : this.#take();
@@ -127,8 +132,7 @@ export class OutboundQueue {
 
 /**
  * Takes the messages `pick` selects out of `queue`, keeping the others in order; each taken message is
- * reported as dropped for `reason`, or taken out silently without one. A pass that picks nothing changes
- * nothing. Only capabilities take messages out (`removeQueued`), so this is a function a bundle carries
+ * reported as dropped for `reason`, or taken out silently without one. Only capabilities take messages out (`removeQueued`), so this is a function a bundle carries
  * only with them, not a method every line's bundle carries.
  * @returns how many were taken out
  */

@@ -56,7 +56,7 @@ export interface Outbox {
 
 /**
  * Takes the queued messages `pick` selects out of the queue, in one pass; with `reason` each is reported
- * as dropped. Then flushes, unless it took out none: a pass that picks nothing only looks.
+ * as dropped. Then flushes, unless it took out none.
  */
 export function removeQueued(
   outbox: Outbox,
@@ -64,6 +64,11 @@ export function removeQueued(
   reason?: DropReason,
 ): void {
   if (outbox.queue && takeOut(outbox.queue, pick, reason) > 0) outbox.flush();
+}
+
+/** The queued messages, oldest first, left where they are. */
+export function queuedMessages(outbox: Outbox): readonly QueuedMessage[] {
+  return outbox.queue?.values() ?? [];
 }
 
 /** Empties the queue into the caller's hands, in order, without `drop` events. */

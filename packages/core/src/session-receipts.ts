@@ -1,6 +1,6 @@
 import { LifelineError } from './errors.js';
 import type { QueuedMessage } from './outbound-queue.js';
-import { type Outbox, removeQueued } from './outbox.js';
+import { type Outbox, queuedMessages } from './outbox.js';
 import type { Receipt } from './session-replay.js';
 
 /** The client sequence numbers last written and last acknowledged. */
@@ -88,12 +88,7 @@ export class Receipts {
 
   readonly #sweep = (): void => {
     this.#isSweepDue = false;
-    const queued = new Set<QueuedMessage>();
-    // a pass that picks nothing only looks (removeQueued)
-    removeQueued(this.#outbox, (message) => {
-      queued.add(message);
-      return false;
-    });
+    const queued = new Set(queuedMessages(this.#outbox));
     for (const [message, receipt] of this.#queued) {
       if (queued.has(message)) continue;
       this.#queued.delete(message);

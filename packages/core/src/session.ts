@@ -4,7 +4,7 @@ import { kernel } from './kernel.js';
 import type { Lifeline } from './lifeline.js';
 import { checkDuration } from './options.js';
 import type { QueuedMessage } from './outbound-queue.js';
-import { type Outbox, removeQueued, type SendData } from './outbox.js';
+import { type Outbox, queuedMessages, type SendData } from './outbox.js';
 import { type LinkSettings, SessionLink } from './session-link.js';
 
 /** What a session's `handler` gets with each message. */
@@ -159,13 +159,8 @@ class SessionHandle implements Session<unknown> {
   acked(): Promise<void> {
     const refused = this.#refusal();
     if (refused) return Promise.reject(refused);
-    let last: QueuedMessage | undefined;
-    // a pass that picks nothing only looks: the newest queued message is the one to wait for
-    removeQueued(this.#outbox, (message) => {
-      last = message;
-      return false;
-    });
-    const target = last ?? this.#link.sent;
+    // the newest queued message is the one to wait for
+    const target = queuedMessages(this.#outbox).at(-1) ?? this.#link.sent;
     return new Promise((resolve, reject) => this.#link.receipts.wait(target, { resolve, reject }));
   }
 
