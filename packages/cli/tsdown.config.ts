@@ -1,13 +1,4 @@
-import { defineConfig } from 'tsdown';
+import { packageBuild } from '../../tsdown.base.ts';
 
-export default defineConfig({
-  // a command, not a library: one entry, no declarations
-  entry: ['src/main.ts'],
-  format: ['esm'],
-  platform: 'node',
-  target: 'es2022',
-  dts: false,
-  sourcemap: true,
-  // platform 'node' would emit .mjs, which the bin field does not name
-  fixedExtension: false,
-});
+// a command, not a library: one entry, no declarations
+export default packageBuild({ entry: ['src/main.ts'], platform: 'node', dts: false });

@@ -1,12 +1,4 @@
-import { defineConfig } from 'tsdown';
+import { packageBuild } from '../../tsdown.base.ts';
 
-export default defineConfig({
-  // one file per platform build; the export conditions in package.json choose between them
-  entry: ['src/node.ts', 'src/browser.ts'],
-  format: ['esm'],
-  platform: 'neutral',
-  target: 'es2022',
-  dts: true,
-  sourcemap: true,
-  fixedExtension: false,
-});
+// one file per platform build; the export conditions in package.json choose between them
+export default packageBuild({ entry: ['src/node.ts', 'src/browser.ts'], platform: 'neutral' });

@@ -1,12 +1,3 @@
-import { defineConfig } from 'tsdown';
+import { packageBuild } from '../../tsdown.base.ts';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  platform: 'node',
-  target: 'es2022',
-  dts: true,
-  sourcemap: true,
-  // platform 'node' would emit .mjs, which the exports map does not name
-  fixedExtension: false,
-});
+export default packageBuild({ entry: ['src/index.ts'], platform: 'node' });
