@@ -5,7 +5,7 @@ import type { WebSocket } from 'ws';
  * A peer whose path died silently (a half-open connection) never answers the close frame, and ws would
  * wait 30 s for it: a drain would take that long per dead peer.
  */
-export const CLOSE_GRACE = 1000;
+const CLOSE_GRACE = 1000;
 
 /** Closes `socket` with `code`, and cuts it if the peer has not answered within `CLOSE_GRACE`. */
 export function closeSocket(socket: WebSocket, code: number, reason: string): void {
